@@ -1,0 +1,57 @@
+"""The serial console: polled without blocking, handed to whoever claims the input.
+
+Quick commands start with "!" and end with Enter. A console with nothing attached reports no
+bytes, so the logger never waits on it.
+"""
+import sys
+
+MAX_LINE = 64
+
+
+class Console:
+    def __init__(self, app):
+        import supervisor
+        self._runtime = supervisor.runtime
+        self._app = app
+        self._line = ""
+        self._hinted = False
+        self.claimant = None  # an object with claim(char) -> bool, such as the menu
+        self.commands = {}  # name -> (function(app), one-line help)
+
+    def add(self, name, fn, doc):
+        self.commands[name] = (fn, doc)
+
+    def poll(self, _now=None):
+        count = self._runtime.serial_bytes_available
+        if not count:
+            return
+        for ch in sys.stdin.read(count):
+            self.feed(ch)
+
+    def feed(self, ch):
+        if self.claimant is not None and self.claimant.claim(ch):
+            return
+        if ch == "\r" or ch == "\n":
+            line = self._line
+            self._line = ""
+            if line.startswith("!"):
+                self.run(line[1:].strip())
+            return
+        if ch == "\x08" or ch == "\x7f":
+            self._line = self._line[:-1]
+            return
+        if not self._line and ch != "!":
+            if not self._hinted:
+                self._hinted = True
+                self._app.info("Quick commands start with ! and end with Enter; try !help")
+            return
+        if len(self._line) < MAX_LINE:
+            self._line += ch
+
+    def run(self, name):
+        entry = self.commands.get(name)
+        if entry is None:
+            self._app.warn("unknown command !" + name + "; try !help")
+            return
+        self._app.info("!" + name)
+        entry[0](self._app)

@@ -1,0 +1,138 @@
+"""Saved settings in the original firmware's shape: {"<Section>": {"<Property>": value}}.
+
+Used for datalogger.json on the SD card and, behind a small checked header, for the NVM image.
+A damaged file loses only its damaged keys: when the whole text is not valid JSON, each
+`"Name": value` line of the pretty-printed file is read on its own, as the original writes one
+property per line.
+"""
+import json
+
+NVM_MAGIC = b"DLv1"
+_HEADER = 10  # magic, 2-byte length, 4-byte Adler-32
+
+
+def parse_json(text, where):
+    """Return ({section: {name: value}}, problems); problems are "where line N: reason" strings."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return _recover(text, where)
+    if not isinstance(doc, dict):
+        return {}, [where + ": expected a JSON object of sections"]
+    problems = []
+    out = {}
+    for section in doc:
+        body = doc[section]
+        if isinstance(body, dict):
+            out[section] = body
+        else:
+            problems.append(where + ": \"" + section + "\": expected an object of properties")
+    return out, problems
+
+
+def _recover(text, where):
+    out = {}
+    problems = [where + ": not valid JSON; reading it line by line"]
+    section = None
+    number = 0
+    for line in text.split("\n"):
+        number += 1
+        body = line.strip().rstrip(",").strip()
+        if not body or body in ("{", "}", "},", "["):
+            if body == "}":
+                section = None
+            continue
+        name, rest = _quoted_name(body)
+        if name is None:
+            problems.append(where + " line " + str(number) + ": cannot read " + _clip(body))
+            continue
+        rest = rest.strip()
+        if rest == "{":
+            section = name
+            out.setdefault(section, {})
+            continue
+        if section is None:
+            problems.append(where + " line " + str(number) + ": \"" + name + "\" is outside any section")
+            continue
+        try:
+            out[section][name] = json.loads(rest)
+        except ValueError:
+            problems.append(where + " line " + str(number) + ": \"" + section + "\"/\"" + name
+                            + "\": bad value " + _clip(rest))
+    return out, problems
+
+
+def _quoted_name(body):
+    """'"Name": rest' -> ("Name", "rest"), else (None, None)."""
+    if body[:1] != '"':
+        return None, None
+    end = body.find('"', 1)
+    while end > 0 and body[end - 1] == "\\":
+        end = body.find('"', end + 1)
+    if end < 0:
+        return None, None
+    rest = body[end + 1:].strip()
+    if rest[:1] != ":":
+        return None, None
+    try:
+        name = json.loads(body[:end + 1])
+    except ValueError:
+        return None, None
+    return name, rest[1:]
+
+
+def _clip(text):
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def dump_json(sections, order):
+    """Pretty JSON, one property per line, sections and properties in `order` [(section, [names])]."""
+    out = ["{"]
+    for section, names in order:
+        body = sections.get(section)
+        if not body:
+            continue
+        if len(out) > 1:
+            out[-1] += ","
+        out.append("  " + json.dumps(section) + ": {")
+        rows = []
+        for name in names:
+            if name in body:
+                rows.append("    " + json.dumps(name) + ": " + json.dumps(body[name]))
+        out.append(",\n".join(rows))
+        out.append("  }")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def adler32(data):
+    a = 1
+    b = 0
+    for byte in data:
+        a = (a + byte) % 65521
+        b = (b + a) % 65521
+    return (b << 16) | a
+
+
+def nvm_image(payload):
+    """Header + payload bytes for microcontroller.nvm."""
+    n = len(payload)
+    check = adler32(payload)
+    return (NVM_MAGIC + bytes(((n >> 8) & 0xFF, n & 0xFF, (check >> 24) & 0xFF, (check >> 16) & 0xFF,
+                               (check >> 8) & 0xFF, check & 0xFF)) + payload)
+
+
+def nvm_payload(image):
+    """Payload bytes from an NVM image, or (None, reason)."""
+    if bytes(image[:4]) != NVM_MAGIC:
+        if bytes(image[:4]) in (b"\xff\xff\xff\xff", b"\x00\x00\x00\x00"):
+            return None, "empty"
+        return None, "no settings header"
+    n = (image[4] << 8) | image[5]
+    if n > len(image) - _HEADER:
+        return None, "length " + str(n) + " runs past the end"
+    payload = bytes(image[_HEADER:_HEADER + n])
+    check = (image[6] << 24) | (image[7] << 16) | (image[8] << 8) | image[9]
+    if adler32(payload) != check:
+        return None, "checksum mismatch"
+    return payload, None

@@ -1,0 +1,103 @@
+"""A small cooperative scheduler counting integer milliseconds.
+
+It runs the log timer, gives each plugin a bounded slice, isolates a plugin that raises (retry
+with backoff, disable after repeated failures) and counts missed ticks instead of hiding them.
+The clock is passed in, so the same code runs on the board, on the host and in the test VM.
+"""
+
+RATE_WINDOW = 12  # the original's "Rate Metric" is the mean of the last 12 log intervals
+MAX_FAILURES = 5
+FIRST_BACKOFF_MS = 1000
+SLICE_MS = 50
+
+
+class Task:
+    __slots__ = ("name", "failures", "retry_at", "disabled", "overruns")
+
+    def __init__(self, name):
+        self.name = name
+        self.failures = 0
+        self.retry_at = 0
+        self.disabled = False
+        self.overruns = 0
+
+
+class Scheduler:
+    def __init__(self, now_ms, say, interval_ms):
+        self.now_ms = now_ms
+        self.say = say
+        self.interval_ms = interval_ms
+        self.next_tick = now_ms()  # one log is taken at startup
+        self.missed = 0
+        self.reported_missed = 0
+        self.ticks = 0
+        self._intervals = [0] * RATE_WINDOW
+        self._last_tick = None
+
+    def due(self, now):
+        """True when a log tick is due; skipped ticks are counted in `missed`."""
+        late = now - self.next_tick
+        if late < 0:
+            return False
+        if late >= self.interval_ms:
+            self.missed += late // self.interval_ms
+        self.next_tick += (late // self.interval_ms + 1) * self.interval_ms
+        if self._last_tick is not None:
+            self._intervals[self.ticks % RATE_WINDOW] = now - self._last_tick
+        self._last_tick = now
+        self.ticks += 1
+        return True
+
+    def wait_ms(self, now):
+        return self.next_tick - now if self.next_tick > now else 0
+
+    def rate_mhz(self):
+        """Measured log rate in milli-hertz (integer), over the last RATE_WINDOW intervals."""
+        count = min(self.ticks - 1, RATE_WINDOW)
+        if count <= 0:
+            return 0
+        total = 0
+        for i in range(count):
+            total += self._intervals[i]
+        return (count * 1000000) // total if total else 0
+
+    def new_missed(self):
+        """Missed ticks since the last call, so the console can report each one once."""
+        fresh = self.missed - self.reported_missed
+        self.reported_missed = self.missed
+        return fresh
+
+    def runnable(self, task, now):
+        return not task.disabled and now - task.retry_at >= 0
+
+    def call(self, task, fn, arg):
+        """Run fn(arg) for a task: time its slice and isolate what it raises. True if it ran and returned."""
+        now = self.now_ms()
+        if not self.runnable(task, now):
+            return False
+        try:
+            fn(arg)
+        except Exception as err:  # a plugin's fault must not stop the logger; KeyboardInterrupt passes
+            self.failed(task, err)
+            return False
+        took = self.now_ms() - now
+        if took > SLICE_MS:
+            task.overruns += 1
+            if task.overruns & (task.overruns - 1) == 0:  # 1st, 2nd, 4th, 8th...: heard, not flooding
+                self.say(task.name + ": took " + str(took) + " ms, more than its " + str(SLICE_MS)
+                         + " ms slice (" + str(task.overruns) + " times)")
+        if task.failures:
+            self.say(task.name + ": working again after " + str(task.failures) + " failure(s)")
+            task.failures = 0
+        return True
+
+    def failed(self, task, err):
+        task.failures += 1
+        reason = type(err).__name__ + ": " + str(err)
+        if task.failures >= MAX_FAILURES:
+            task.disabled = True
+            self.say(task.name + ": disabled after " + str(task.failures) + " failures in a row (" + reason + ")")
+            return
+        backoff = FIRST_BACKOFF_MS << (task.failures - 1)
+        task.retry_at = self.now_ms() + backoff
+        self.say(task.name + ": failed (" + reason + "); retrying in " + str(backoff // 1000) + " s")

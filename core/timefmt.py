@@ -1,0 +1,154 @@
+"""Timestamps with integers only: floats on the board are 32-bit, so an epoch second as a float is wrong.
+
+Time zones are POSIX TZ strings, as the original uses: "MST7MDT,M3.2.0,M11.1.0".
+"""
+
+MODES = ("none", "ms since start", "epoch s", "epoch ms", "ISO8601", "ISO8601+TZ")
+
+
+def days_from_civil(y, m, d):
+    """Days since 1970-01-01 (H. Hinnant's algorithm)."""
+    y -= m <= 2
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def civil_from_days(z):
+    z += 719468
+    era = (z if z >= 0 else z - 146096) // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + (3 if mp < 10 else -9)
+    return yoe + era * 400 + (m <= 2), m, d
+
+
+def _two(n):
+    return ("0" + str(n)) if n < 10 else str(n)
+
+
+def iso8601(epoch_ms, offset_s=None):
+    """2026-11-25T21:39:54.123Z, or with offset_s: 2026-11-25T14:39:54.123-07:00."""
+    local_ms = epoch_ms + (offset_s or 0) * 1000
+    secs, ms = divmod(local_ms, 1000)
+    days, sod = divmod(secs, 86400)
+    y, mo, d = civil_from_days(days)
+    text = (str(y) + "-" + _two(mo) + "-" + _two(d) + "T" + _two(sod // 3600) + ":"
+            + _two(sod // 60 % 60) + ":" + _two(sod % 60) + "." + str(1000 + ms)[1:])
+    if offset_s is None:
+        return text + "Z"
+    sign = "-" if offset_s < 0 else "+"
+    off = -offset_s if offset_s < 0 else offset_s
+    return text + sign + _two(off // 3600) + ":" + _two(off // 60 % 60)
+
+
+class PosixTZ:
+    """A POSIX TZ rule with optional DST by Mm.w.d rules. utc_offset(epoch_s) gives seconds east of UTC."""
+
+    def __init__(self, text):
+        self.text = text
+        pos, self.std_name = _tz_name(text, 0)
+        pos, west = _tz_offset(text, pos, True)
+        self.std = -west
+        self.dst = None
+        self.rules = None
+        if pos < len(text):
+            pos, self.dst_name = _tz_name(text, pos)
+            self.dst = self.std + 3600
+            if pos < len(text) and text[pos] != ",":
+                pos, west = _tz_offset(text, pos, True)
+                self.dst = -west
+            if pos < len(text):
+                parts = text[pos + 1:].split(",") if text[pos] == "," else []
+                if len(parts) != 2:
+                    raise ValueError("expected ,start,end rules after the DST name")
+                self.rules = (_tz_rule(parts[0]), _tz_rule(parts[1]))
+            else:
+                self.rules = (_tz_rule("M3.2.0"), _tz_rule("M11.1.0"))
+
+    def utc_offset(self, epoch_s):
+        if self.dst is None:
+            return self.std
+        year = civil_from_days(epoch_s // 86400)[0]
+        start = _transition(year, self.rules[0], self.std)
+        end = _transition(year, self.rules[1], self.dst)
+        if start < end:
+            return self.dst if start <= epoch_s < end else self.std
+        return self.std if end <= epoch_s < start else self.dst
+
+
+def _tz_name(text, pos):
+    if text[pos:pos + 1] == "<":
+        end = text.find(">", pos)
+        if end < 0:
+            raise ValueError("unterminated <name>")
+        return end + 1, text[pos + 1:end]
+    end = pos
+    while end < len(text) and text[end].isalpha():
+        end += 1
+    if end - pos < 3:
+        raise ValueError("zone name needs 3+ letters at position " + str(pos + 1))
+    return end, text[pos:end]
+
+
+def _tz_offset(text, pos, required):
+    """[+-]hh[:mm[:ss]] -> seconds, as written (POSIX: positive is west of Greenwich)."""
+    sign = 1
+    if text[pos:pos + 1] in ("+", "-"):
+        sign = -1 if text[pos] == "-" else 1
+        pos += 1
+    total = 0
+    scale = 3600
+    for _ in range(3):
+        end = pos
+        while end < len(text) and text[end].isdigit():
+            end += 1
+        if end == pos:
+            if scale == 3600 and required:
+                raise ValueError("expected an hour offset at position " + str(pos + 1))
+            break
+        total += int(text[pos:end]) * scale
+        pos = end
+        scale //= 60
+        if pos < len(text) and text[pos] == ":" and scale >= 1:
+            pos += 1
+        else:
+            break
+    if total > 25 * 3600:
+        raise ValueError("offset beyond 24 h")
+    return pos, sign * total
+
+
+def _tz_rule(part):
+    """'Mm.w.d[/time]' -> (m, w, d, seconds)."""
+    when = 7200
+    if "/" in part:
+        part, clock = part.split("/", 1)
+        when = _tz_offset(clock, 0, True)[1]
+    if part[:1] != "M":
+        raise ValueError("only Mm.w.d transition rules are supported, got " + part)
+    fields = part[1:].split(".")
+    if len(fields) != 3:
+        raise ValueError("expected Mm.w.d, got " + part)
+    m, w, d = int(fields[0]), int(fields[1]), int(fields[2])
+    if not (1 <= m <= 12 and 1 <= w <= 5 and 0 <= d <= 6):
+        raise ValueError("Mm.w.d out of range: " + part)
+    return m, w, d, when
+
+
+def _transition(year, rule, offset_before):
+    """UTC epoch second of a rule's transition, given the local offset in force before it."""
+    m, w, d, when = rule
+    first = days_from_civil(year, m, 1)
+    weekday = (first + 4) % 7  # 1970-01-01 was a Thursday; 0 = Sunday
+    day = first + (d - weekday) % 7 + (w - 1) * 7
+    if w == 5:
+        nxt = days_from_civil(year + (m == 12), m % 12 + 1, 1)
+        while day >= nxt:
+            day -= 7
+    return day * 86400 + when - offset_before

@@ -1,0 +1,189 @@
+"""settings.toml, read with the semantics of CircuitPython 10's os.getenv / supervisor.get_setting.
+
+The subset: `KEY = value` lines and `#` comments at root level; double-quoted strings with the
+escapes \\b \\t \\n \\f \\r \\" \\\\ \\uXXXX \\UXXXXXXXX; integers as C strtol reads them (0x
+works, a leading 0 means octal, no 0o, 0b or _); `true`/`false`. Values after a [table] header
+are invisible to CircuitPython, so they are reported, not read. The first of duplicate keys wins,
+as on the board. Floats must be written as strings: 10.2's get_setting has no floats.
+"""
+
+_HEX = "0123456789abcdefABCDEF"
+_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def parse(text):
+    """Return (values, lines, problems).
+
+    values: {key: str | int | bool}; lines: {key: line number};
+    problems: [(line number, key or "", reason)] in file order.
+    """
+    values = {}
+    lines = {}
+    problems = []
+    in_table = None
+    number = 0
+    for line in text.split("\n"):
+        number += 1
+        body = line.strip()
+        if not body or body[0] == "#":
+            continue
+        if body[0] == "[":
+            in_table = body.split("]")[0] + "]"
+            continue
+        eq = body.find("=")
+        if eq < 1:
+            problems.append((number, "", "expected KEY = value"))
+            continue
+        key = body[:eq].strip()
+        if not _bare_key(key):
+            problems.append((number, key, "a key is letters, digits and _ (no quotes, no dots)"))
+            continue
+        if in_table:
+            problems.append((number, key, "after the table " + in_table + "; CircuitPython reads only keys before the first table"))
+            continue
+        try:
+            value = _value(body[eq + 1:].strip())
+        except ValueError as err:
+            problems.append((number, key, str(err)))
+            continue
+        if key in values:
+            problems.append((number, key, "duplicate key; CircuitPython uses the first, on line " + str(lines[key])))
+            continue
+        values[key] = value
+        lines[key] = number
+    return values, lines, problems
+
+
+def _bare_key(key):
+    if not key:
+        return False
+    for ch in key:
+        if not (ch.isalpha() or ch.isdigit() or ch == "_" or ch == "-"):
+            return False
+    return True
+
+
+def _value(src):
+    if not src:
+        raise ValueError("missing value")
+    first = src[0]
+    if first == '"':
+        if src.startswith('"""'):
+            raise ValueError("triple-quoted strings are not supported by CircuitPython")
+        text, rest = _string(src)
+        _tail(rest)
+        return text
+    if first == "'":
+        raise ValueError("CircuitPython reads only double-quoted strings")
+    token = src.split("#")[0].strip()
+    if token == "true":
+        return True
+    if token == "false":
+        return False
+    return _strtol(token)
+
+
+def _tail(rest):
+    rest = rest.strip()
+    if rest and rest[0] != "#":
+        raise ValueError("unexpected text after the value: " + rest[:20])
+
+
+def _string(src):
+    out = []
+    i = 1
+    n = len(src)
+    while i < n:
+        ch = src[i]
+        if ch == '"':
+            return "".join(out), src[i + 1:]
+        if ch == "\\":
+            i += 1
+            if i >= n:
+                break
+            esc = src[i]
+            if esc in _ESCAPES:
+                out.append(_ESCAPES[esc])
+            elif esc == "u" or esc == "U":
+                width = 4 if esc == "u" else 8
+                digits = src[i + 1:i + 1 + width]
+                if len(digits) != width or not _all_in(digits, _HEX):
+                    raise ValueError("bad \\" + esc + " escape: needs " + str(width) + " hex digits")
+                out.append(chr(int(digits, 16)))
+                i += width
+            else:
+                raise ValueError("unknown escape \\" + esc)
+        else:
+            out.append(ch)
+        i += 1
+    raise ValueError("unterminated string (missing closing \")")
+
+
+def _strtol(token):
+    """An integer as C strtol(s, NULL, 0) accepts it; anything else is an error, as on the board."""
+    sign = 1
+    body = token
+    if body[:1] in ("+", "-"):
+        sign = -1 if body[0] == "-" else 1
+        body = body[1:]
+    if body[:2] in ("0x", "0X"):
+        base = 16
+        digits = body[2:]
+        allowed = _HEX
+    elif len(body) > 1 and body[0] == "0":
+        base = 8
+        digits = body[1:]
+        allowed = "01234567"
+    else:
+        base = 10
+        digits = body
+        allowed = "0123456789"
+    if digits and _all_in(digits, allowed):
+        return sign * int(digits, base)
+    if _looks_float(token):
+        raise ValueError("unquoted number " + token + " is not an integer; write floats as strings: \"" + token + "\"")
+    raise ValueError("unquoted value " + token[:20] + " is neither an integer nor true/false; quote strings with \"")
+
+
+def _all_in(text, allowed):
+    for ch in text:
+        if ch not in allowed:
+            return False
+    return True
+
+
+def _looks_float(token):
+    try:
+        float(token)
+        return True
+    except ValueError:
+        return False
+
+
+def read_file(path):
+    """parse() a file; a missing file means no values. Undecodable bytes are reported by line."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return {}, {}, []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeError:
+        return _parse_bytes_by_line(data)
+    return parse(text)
+
+
+def _parse_bytes_by_line(data):
+    good = []
+    bad = []
+    number = 0
+    for raw in data.split(b"\n"):
+        number += 1
+        try:
+            good.append(raw.decode("utf-8"))
+        except UnicodeError:
+            good.append("")
+            bad.append((number, "", "not UTF-8 text"))
+    values, lines, problems = parse("\n".join(good))
+    return values, lines, sorted(bad + problems)

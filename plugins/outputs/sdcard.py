@@ -1,0 +1,131 @@
+"""Observations on the SD card: sfe0001.txt, sfe0002.txt, ... in CSV (header per file) or JSON.
+
+Each line is flushed (FatFs syncs on flush), so a power cut loses at most the line being
+written. A missing, removed or full card is announced once; the console carries on, and writing
+resumes in a new file when a card is back.
+"""
+import os
+
+from core import sdcard
+from core.schema import INT, STR, Prop
+
+FORMAT = Prop("SD Card", "Format", STR, "CSV", "Observation format on the SD card",
+              choices=("Disabled", "CSV", "JSON"))
+PREFIX = Prop("Data File", "File Prefix", STR, "sfe", "Start of each log file's name")
+START = Prop("Data File", "File Start Number", INT, 1, "First file number to try", low=0, high=99999)
+ROTATE = Prop("Data File", "Rotate Period", STR, "1 day", "Start a new file after this long",
+              choices=("6 h", "12 h", "1 day", "2 days", "1 week"))
+PROPERTIES = (FORMAT, PREFIX, START, ROTATE)
+
+ROTATE_MS = (6 * 3600000, 12 * 3600000, 24 * 3600000, 48 * 3600000, 168 * 3600000)
+CHECK_MS = 1000  # how often a quiet card is checked for removal
+RETRY_MS = 5000  # how often a missing card is looked for
+_REASONS = {28: "the card is full", 5: "I/O error: card removed?", 2: "file or card missing",
+            30: "the card is read-only", 19: "no card"}
+
+
+class SDOutput:
+    def __init__(self, app, json_format, prefix, start, rotate_ms):
+        self.app = app
+        self.json_format = json_format
+        self.prefix = prefix
+        self.start = start
+        self.rotate_ms = rotate_ms
+        self.file = None
+        self.path = None
+        self.opened_ms = 0
+        self.checked_ms = 0
+        self.retry_ms = 0
+        self.problem = None  # the last reason announced, so each is said once
+        self.lines = 0
+
+    def write(self, observation):
+        now = self.app.scheduler.now_ms()
+        if self.file is None:
+            if now - self.retry_ms < 0 or not self._open(now, observation):
+                return
+        elif now - self.opened_ms >= self.rotate_ms:
+            self._close()
+            if not self._open(now, observation):
+                return
+        try:
+            self.file.write(observation.json() if self.json_format else observation.csv())
+            self.file.write("\n")
+            self.file.flush()
+            self.lines += 1
+        except OSError as err:
+            self._lost(err, now)
+
+    def poll(self, now):
+        """Notice a card pulled while nothing is written (the file handle alone would not tell)."""
+        if self.file is not None and now - self.checked_ms >= CHECK_MS:
+            self.checked_ms = now
+            try:
+                os.stat(self.path)
+            except OSError as err:
+                self._lost(err, now)
+
+    def _open(self, now, observation):
+        reason = sdcard.mount()
+        if reason is not None:
+            return self._trouble("no SD card (" + reason + ")", now)
+        try:
+            number = self.start
+            while True:
+                path = sdcard.ROOT + "/" + self.prefix + ("%04d" % number) + ".txt"
+                try:
+                    os.stat(path)
+                    number += 1  # an existing number is skipped, never overwritten
+                except OSError:
+                    break
+            self.file = open(path, "a")
+            if not self.json_format:
+                self.file.write(observation.header())
+                self.file.write("\n")
+                self.file.flush()
+        except OSError as err:
+            self._close()
+            sdcard.unmount()
+            return self._trouble("SD card: " + _reason(err), now)
+        self.path = path
+        self.opened_ms = now
+        self.checked_ms = now
+        self.app.info("SD card: logging to " + path)
+        self.problem = None
+        return True
+
+    def _lost(self, err, now):
+        self._close()
+        sdcard.unmount()
+        self._trouble("SD card: " + _reason(err) + " writing " + str(self.path), now)
+
+    def _trouble(self, reason, now):
+        self.retry_ms = now + RETRY_MS
+        if reason != self.problem:
+            self.problem = reason
+            self.app.warn(reason + "; serial logging continues, retrying every " + str(RETRY_MS // 1000) + " s")
+        return False
+
+    def _close(self):
+        if self.file is not None:
+            try:
+                self.file.close()
+            except OSError:
+                pass
+            self.file = None
+
+    def close(self):
+        self._close()
+
+
+def _reason(err):
+    code = err.args[0] if err.args and isinstance(err.args[0], int) else 0
+    return _REASONS.get(code, str(err)) + (" (errno " + str(code) + ")" if code else "")
+
+
+def setup(app):
+    choice = app.settings.get(FORMAT)
+    if choice == "Disabled":
+        return None
+    return SDOutput(app, choice == "JSON", app.settings.get(PREFIX), app.settings.get(START),
+                    ROTATE_MS[ROTATE.choices.index(app.settings.get(ROTATE))])

@@ -1,0 +1,55 @@
+"""Qwiic auto-detect: scan the I2C bus once and load a driver only for what answers.
+
+The catalogue maps an address to the device modules that may live there, best first; each
+module's probe() confirms the chip (e.g. a chip ID), as the original's isConnected() does.
+"""
+import sys
+
+CATALOGUE = (
+    (0x36, "max17048"),
+    (0x77, "bme280"),
+    (0x76, "bme280"),
+)
+
+
+class AutoDetect:
+    def __init__(self, devices):
+        self.devices = devices
+
+
+def setup(app):
+    import board
+    i2c = board.I2C()
+    while not i2c.try_lock():
+        pass
+    try:
+        present = i2c.scan()
+    finally:
+        i2c.unlock()
+    found = []
+    for address, kind in CATALOGUE:
+        if address not in present:
+            continue
+        name = "plugins.sensors." + kind
+        try:
+            __import__(name)
+            module = sys.modules[name]
+            if not module.probe(i2c, address):
+                continue
+            found.append(module.Device(i2c, address))
+        except (ImportError, OSError, RuntimeError, ValueError) as err:
+            app.warn(kind + " at " + hex(address) + ": " + type(err).__name__ + ": " + str(err) + "; skipped")
+    _name_duplicates(found)
+    for device in found:
+        app.info("found " + device.section.name + " at " + hex(device.address))
+    return AutoDetect(found)
+
+
+def _name_duplicates(devices):
+    """Same-type devices get the original's suffix: "BME280 [x77]"."""
+    counts = {}
+    for device in devices:
+        counts[device.section.name] = counts.get(device.section.name, 0) + 1
+    for device in devices:
+        if counts[device.section.name] > 1:
+            device.section.name = device.section.name + " [x" + ("%02x" % device.address) + "]"

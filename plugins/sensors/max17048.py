@@ -1,0 +1,35 @@
+"""MAX17048 LiPo fuel gauge, on board at 0x36, read with adafruit_max1704x.
+
+Parameter names are the original's (flxDevMAX17048).
+"""
+from core.observation import Section
+
+PARAMS = ("Voltage (V)", "State Of Charge (%)", "Change Rate (%/hr)")
+DIGITS = (2, 1, 1)
+
+
+def probe(i2c, address):
+    """The version register (0x08) reads 0x001_ on a MAX17048/9."""
+    buf = bytearray(2)
+    while not i2c.try_lock():
+        pass
+    try:
+        i2c.writeto_then_readfrom(address, b"\x08", buf)
+    finally:
+        i2c.unlock()
+    return buf[0] == 0x00 and buf[1] & 0xF0 == 0x10
+
+
+class Device:
+    def __init__(self, i2c, address):
+        from adafruit_max1704x import MAX17048
+        self.address = address
+        self.sensor = MAX17048(i2c, address)
+        self.section = Section("MAX17048", PARAMS, DIGITS)
+
+    def read(self, _now):
+        sensor = self.sensor
+        values = self.section.values
+        values[0] = sensor.cell_voltage
+        values[1] = sensor.cell_percent
+        values[2] = sensor.charge_rate
