@@ -1,0 +1,186 @@
+"""SimBus: simulated I2C devices by 7-bit address, loaded from a JSON bus file.
+
+Bus file (host only)::
+
+    {"devices": [
+      {"type": "BME280", "address": "0x77",
+       "values": {"temperature": 21.5, "humidity": 45.0, "pressure": 1013.25}},
+      {"type": "MAX17048", "address": "0x36",
+       "values": {"voltage": 4.1, "soc": {"from": 80, "to": 90, "period_s": 600},
+                  "charge_rate": -1.04}}]}
+
+``address`` is optional (the chip's default); a value is a number (constant)
+or ``{"from": a, "to": b, "period_s": p}``, a triangle wave over the time since
+the bus was loaded.  BME280 also takes ``"instant": true`` (no conversion
+time).  Mistakes raise BusFileError naming the file, the device index and key.
+"""
+
+import json
+import time
+
+from . import Signal
+from .bme280 import BME280
+from .max17048 import MAX17048
+
+TYPES = {"BME280": BME280, "MAX17048": MAX17048}  # type: dict
+try:
+    from os.path import abspath, dirname, join
+
+    DEFAULT_BUS = join(dirname(abspath(__file__)), "default_bus.json")
+except ImportError:  # MicroPython has no os.path
+    DEFAULT_BUS = __file__.rsplit("/", 1)[0] + "/default_bus.json"
+
+_ENODEV = 19  # what CircuitPython's espressif port raises for an address NACK
+
+
+class BusFileError(ValueError):
+    pass
+
+
+try:
+    _monotonic_ns = time.monotonic_ns
+except AttributeError:  # MicroPython
+    _monotonic_ns = time.time_ns
+
+
+class SimBus:
+    """Devices keyed by 7-bit address, sharing one simulated clock."""
+
+    def __init__(self, clock_ns=None, source="<memory>"):
+        self._clock_ns = clock_ns or _monotonic_ns
+        self._t0 = self._clock_ns()
+        self.devices = {}
+        self.source = source
+
+    def now_s(self):
+        """Seconds since the bus was created: the time the waves run on."""
+        return (self._clock_ns() - self._t0) / 1e9
+
+    def add(self, device):
+        if device.address in self.devices:
+            raise ValueError("address 0x%02x already in use" % device.address)
+        device.clock = self.now_s
+        self.devices[device.address] = device
+        return device
+
+    def remove(self, address):
+        """Unplug a device (later transactions to it raise OSError)."""
+        return self.devices.pop(address, None)
+
+    def get(self, address):
+        return self.devices.get(address)
+
+    def addresses(self):
+        return sorted(self.devices)
+
+    def _device(self, address):
+        dev = self.devices.get(address)
+        if dev is None:
+            raise OSError(_ENODEV, "No I2C device at address: 0x%x" % address)
+        return dev
+
+    def write(self, address, data):
+        """One write transaction (``b""`` is an address-only probe)."""
+        self._device(address).write(bytes(data))
+
+    def read(self, address, n):
+        """One read transaction of ``n`` bytes."""
+        return self._device(address).read(n)
+
+    def __repr__(self):
+        return "<SimBus %s %r>" % (self.source, self.devices)
+
+
+def _is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _signal(v, err, key, limits):
+    """A Signal from a bus-file value, range-checked against the chip."""
+    if _is_number(v):
+        points, sig = [v], Signal(v)
+    elif isinstance(v, dict):
+        if sorted(v) != ["from", "period_s", "to"]:
+            raise err(key, 'needs exactly "from", "to" and "period_s"')
+        for k in ("from", "to", "period_s"):
+            if not _is_number(v[k]):
+                raise err(key + "." + k, "must be a number")
+        if v["period_s"] <= 0:
+            raise err(key + ".period_s", "must be > 0")
+        points, sig = [v["from"], v["to"]], Signal(v["from"], v["to"], v["period_s"])
+    else:
+        raise err(key, 'must be a number or {"from": a, "to": b, "period_s": p}')
+    for p in points:
+        if not limits[0] <= p <= limits[1]:
+            raise err(key, "%r is outside %r..%r" % (p, limits[0], limits[1]))
+    return sig
+
+
+def _address(v, cls, err):
+    if v is None:
+        return cls.ADDRESSES[0]
+    try:
+        a = int(v, 0) if isinstance(v, str) else v
+    except ValueError:
+        a = None
+    if not _is_number(a) or a not in cls.ADDRESSES:
+        raise err("address", "must be one of %s" % ", ".join("0x%02x" % x for x in cls.ADDRESSES))
+    return a
+
+
+def _device(spec, index, source, bus):
+    def err(key, msg):
+        return BusFileError("bus file %s: devices[%d]: key %r: %s" % (source, index, key, msg))
+
+    if not isinstance(spec, dict):
+        raise BusFileError("bus file %s: devices[%d]: must be an object" % (source, index))
+    cls = TYPES.get(str(spec.get("type")))
+    if cls is None:
+        raise err("type", "must be one of %s" % ", ".join(sorted(TYPES)))
+    allowed = ("type", "address", "values") + (("instant",) if cls is BME280 else ())
+    for k in spec:
+        if k not in allowed:
+            raise err(k, "unknown key (allowed: %s)" % ", ".join(allowed))
+    address = _address(spec.get("address"), cls, err)
+    if address in bus.devices:
+        raise err("address", "0x%02x is already used by another device" % address)
+    values = spec.get("values", {})
+    if not isinstance(values, dict):
+        raise err("values", "must be an object")
+    signals = {}
+    for k in values:
+        if k not in cls.KEYS:
+            raise err("values." + k, "unknown value (allowed: %s)" % ", ".join(cls.KEYS))
+        signals[k] = _signal(values[k], err, "values." + k, cls.LIMITS[k])
+    if cls is BME280:
+        instant = spec.get("instant", False)
+        if not isinstance(instant, bool):
+            raise err("instant", "must be true or false")
+        return cls(address, signals, instant=instant)
+    return cls(address, signals)
+
+
+def parse_bus(doc, source="<memory>", clock_ns=None):
+    """A SimBus from an already-decoded bus-file document."""
+    bus = SimBus(clock_ns, source)
+    if not isinstance(doc, dict) or not isinstance(doc.get("devices"), list):
+        raise BusFileError('bus file %s: key "devices": must be a list of devices' % source)
+    for k in doc:
+        if k != "devices":
+            raise BusFileError("bus file %s: key %r: unknown key" % (source, k))
+    for i, spec in enumerate(doc["devices"]):
+        bus.add(_device(spec, i, source, bus))
+    return bus
+
+
+def load_bus(path=None, clock_ns=None):
+    """Load a bus file; ``None`` means the built-in default bus."""
+    source = DEFAULT_BUS if path is None else path
+    try:
+        with open(source) as f:
+            doc = json.load(f)
+    except OSError as e:
+        raise BusFileError("bus file %s: cannot be read: %s" % (source, e))
+    except ValueError as e:
+        raise BusFileError("bus file %s: is not valid JSON: %s" % (source, e))
+    return parse_bus(doc, source, clock_ns)
