@@ -292,7 +292,8 @@ def main():
     try:
         app.boot()
         app.run()
-    except KeyboardInterrupt:
-        app.info("Stopped; files closed")
+    except KeyboardInterrupt:  # Ctrl-C on the board; --seconds on the host
+        pass
     finally:
         app.close()
+    app.info("Stopped; files closed")

@@ -119,8 +119,11 @@ class Settings:
         return str(value)
 
     def to_sections(self, include_secrets=True):
-        """{section: {name: value}} of every declared property, for the NVM or the JSON file."""
+        """{section: {name: value}}: every declared property, over the saved ones no loaded
+        plugin declares (so saving never drops, say, an unloaded plugin's AWS IoT block)."""
         out = {}
+        for section in self.saved:
+            out[section] = dict(self.saved[section])
         for prop in self.props:
             value = self.values[prop.key]
             if prop.secret and not include_secrets:
@@ -129,14 +132,21 @@ class Settings:
         return out
 
     def order(self):
-        """[(section, [names])] in declaration order: dicts on the board don't keep it."""
+        """[(section, [names])] in declaration order, then undeclared saved ones sorted:
+        dicts on the board don't keep order."""
         out = []
         index = {}
-        for prop in self.props:
-            if prop.section not in index:
-                index[prop.section] = len(out)
-                out.append((prop.section, []))
-            out[index[prop.section]][1].append(prop.name)
+        pairs = [(prop.section, prop.name) for prop in self.props]
+        for section in sorted(self.saved):
+            for name in sorted(self.saved[section]):
+                pairs.append((section, name))
+        for section, name in pairs:
+            if section not in index:
+                index[section] = len(out)
+                out.append((section, []))
+            names = out[index[section]][1]
+            if name not in names:
+                names.append(name)
         return out
 
 

@@ -5,6 +5,8 @@ module's probe() confirms the chip (e.g. a chip ID), as the original's isConnect
 """
 import sys
 
+from core.app import INTERVAL
+
 CATALOGUE = (
     (0x36, "max17048"),
     (0x77, "bme280"),
@@ -36,7 +38,7 @@ def setup(app):
             module = sys.modules[name]
             if not module.probe(i2c, address):
                 continue
-            found.append(module.Device(i2c, address))
+            found.append(module.Device(i2c, address, app.settings.get(INTERVAL)))
         except (ImportError, OSError, RuntimeError, ValueError) as err:
             app.warn(kind + " at " + hex(address) + ": " + type(err).__name__ + ": " + str(err) + "; skipped")
     _name_duplicates(found)

@@ -1,0 +1,49 @@
+# make run: the firmware on simulated hardware.  make test: everything CI checks.  make bench: figures.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DRIVE := build/drive
+SD := build/sd
+
+.PHONY: setup run test bench docs lib clean system-packages
+
+setup: $(STAMP) tools/mpvm/node_modules/.installed
+
+$(STAMP): requirements.txt requirements-host.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements-host.txt
+	touch $@
+
+tools/mpvm/node_modules/.installed: tools/mpvm/package.json tools/mpvm/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install -y nodejs npm"; exit 1; }
+	npm ci --prefix tools/mpvm --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Programs the tests run for real: Mosquitto (the broker). Installed when missing.
+system-packages:
+	@command -v mosquitto >/dev/null || command -v /usr/sbin/mosquitto >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq mosquitto >/dev/null; \
+	  else echo "mosquitto is missing: sudo apt-get install -y mosquitto"; exit 1; fi; }
+
+run: setup
+	@mkdir -p $(DRIVE) $(SD)
+	@[ -f $(DRIVE)/settings.toml ] || { cp settings.toml $(DRIVE)/settings.toml; \
+	  echo 'LOGGING_TIMER_INTERVAL = 2000  # make run: every 2 s, to watch it work' >> $(DRIVE)/settings.toml; }
+	$(PY) -m host --drive $(DRIVE) --sd $(SD)
+
+test: setup system-packages
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) tools/bench.py
+
+docs: setup
+	$(PY) tools/settings_doc.py
+
+# The device libraries as .py into lib/, offline, for copying to a board (circup does this online).
+lib: setup
+	$(VENV)/bin/pip install -q --no-deps --target lib -r requirements.txt
+
+clean:
+	rm -rf build $(VENV) tools/mpvm/node_modules

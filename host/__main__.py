@@ -1,0 +1,99 @@
+"""Run the unchanged code.py on CPython over the stand-ins in host/stubs.
+
+    python -m host [--drive DIR] [--sd DIR | --no-sd] [--bus FILE] [--seconds N]
+
+--drive  the folder acting as CIRCUITPY: settings.toml and the NVM image nvm.bin
+--sd     the folder acting as the SD card (default: build/sd); --no-sd means no card
+--bus    a JSON file of simulated I2C devices (default: host/sim/default_bus.json)
+--seconds  stop cleanly after N seconds, as Ctrl-C does on a board
+
+The serial console is this process's stdin and stdout.
+"""
+import argparse
+import os
+import runpy
+import sys
+import tempfile
+import threading
+import _thread
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m host", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--drive", default=os.path.join(REPO, "build", "drive"))
+    card = parser.add_mutually_exclusive_group()
+    card.add_argument("--sd", default=os.path.join(REPO, "build", "sd"))
+    card.add_argument("--no-sd", action="store_true")
+    parser.add_argument("--bus", default=None)
+    parser.add_argument("--seconds", type=float, default=None)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    drive = os.path.abspath(args.drive)
+    os.makedirs(drive, exist_ok=True)
+    sd_dir = None if args.no_sd else os.path.abspath(args.sd)
+    if sd_dir:
+        os.makedirs(sd_dir, exist_ok=True)
+    bus = os.path.abspath(args.bus) if args.bus else None
+
+    # Our stand-ins come first, so Blinka's board/busio/microcontroller never shadow them.
+    sys.path[:0] = [os.path.join(REPO, "host", "stubs"), REPO]
+    from host import runtime
+
+    runtime.DRIVE = drive
+    runtime.SD_DIR = sd_dir
+    runtime.BUS_FILE = bus
+    runtime.get_bus()  # a bad bus file is named now, before the firmware starts
+
+    # The board's root folder: settings.toml from the drive; the card is linked in at mount.
+    root = tempfile.mkdtemp(prefix="circuitpy-root-")
+    os.symlink(os.path.join(drive, "settings.toml"), os.path.join(root, "settings.toml"))
+    os.chdir(root)
+
+    sys.stdout.reconfigure(line_buffering=True)
+    restore_tty = _serial_console(runtime)
+    if args.seconds is not None:
+        timer = threading.Timer(args.seconds, _thread.interrupt_main)
+        timer.daemon = True
+        timer.start()
+    try:
+        runpy.run_path(os.path.join(REPO, "code.py"), run_name="__main__")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        restore_tty()
+        for name in os.listdir(root):
+            os.remove(os.path.join(root, name))
+        os.rmdir(root)
+    return 0
+
+
+def _serial_console(runtime):
+    """Use stdin as the board's serial input: characters arrive as typed, without echo."""
+    import supervisor
+
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, ValueError, OSError):
+        return lambda: None
+    runtime.STDIN_FD = fd
+    sys.stdin = supervisor.serial_in
+    if not os.isatty(fd):
+        return lambda: None
+    import termios
+    import tty
+
+    saved = termios.tcgetattr(fd)
+    tty.setcbreak(fd)
+    new = termios.tcgetattr(fd)
+    new[3] &= ~termios.ECHO
+    termios.tcsetattr(fd, termios.TCSANOW, new)
+    return lambda: termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

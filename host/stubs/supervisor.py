@@ -1,0 +1,69 @@
+"""supervisor stand-in: ticks_ms, get_setting (our own settings.toml parser) and serial_bytes_available."""
+import os
+import select
+import time
+
+from host import runtime as _host
+
+_START_NS = time.monotonic_ns()
+
+
+def ticks_ms():
+    # The board's ticks_ms wraps at 2**29 and starts near the wrap to expose bugs early.
+    return ((time.monotonic_ns() - _START_NS) // 1000000 + (1 << 29) - 1000 * 60) & ((1 << 29) - 1)
+
+
+def get_setting(key, default=None):
+    """CircuitPython 10.2+: str, int or bool from settings.toml, or default; malformed values give None."""
+    from core import tomlenv
+
+    path = os.path.join(_host.DRIVE, "settings.toml") if _host.DRIVE else "settings.toml"
+    values = tomlenv.read_file(path)[0]
+    return values.get(key, default)
+
+
+class _SerialIn:
+    """The console's input: bytes from stdin, counted without blocking, like the USB serial buffer."""
+
+    def __init__(self):
+        self._buffer = ""
+        self._eof = False
+
+    def available(self):
+        if not self._eof and _host.STDIN_FD is not None:
+            while select.select([_host.STDIN_FD], [], [], 0)[0]:
+                data = os.read(_host.STDIN_FD, 1024)
+                if not data:
+                    self._eof = True  # nothing attached any more: report nothing, never spin
+                    break
+                self._buffer += data.decode("utf-8", "replace")
+        return len(self._buffer)
+
+    def read(self, count=-1):
+        self.available()
+        count = len(self._buffer) if count is None or count < 0 else count
+        out, self._buffer = self._buffer[:count], self._buffer[count:]
+        return out
+
+
+serial_in = _SerialIn()
+
+
+class _Runtime:
+    usb_connected = True
+    autoreload = False
+
+    @property
+    def serial_connected(self):
+        return _host.STDIN_FD is not None
+
+    @property
+    def serial_bytes_available(self):
+        return serial_in.available()
+
+
+runtime = _Runtime()
+
+
+def reload():
+    raise SystemExit("supervisor.reload()")
