@@ -153,6 +153,8 @@ def _all_in(text, allowed):
 
 
 def _looks_float(token):
+    if not _all_in(token, "0123456789+-.eE") or not ("." in token or "e" in token or "E" in token):
+        return False
     try:
         float(token)
         return True

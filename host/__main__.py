@@ -40,8 +40,11 @@ def main(argv=None):
         os.makedirs(sd_dir, exist_ok=True)
     bus = os.path.abspath(args.bus) if args.bus else None
 
-    # Our stand-ins come first, so Blinka's board/busio/microcontroller never shadow them.
-    sys.path[:0] = [os.path.join(REPO, "host", "stubs"), REPO]
+    # Our stand-ins come first, so Blinka's board/busio/microcontroller never shadow them; the
+    # repo comes last, so its code.py never shadows the standard library's `code` module.
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != REPO]
+    sys.path[:0] = [os.path.join(REPO, "host", "stubs")]
+    sys.path.append(REPO)
     from host import runtime
 
     runtime.DRIVE = drive
