@@ -3,7 +3,8 @@ import gc
 import sys
 import time
 
-from core import sdcard
+from core import pins, sdcard
+from core.console import Console
 from core.observation import Observation, Section
 from core.scheduler import Scheduler, Task
 from core.schema import BOOL, INT, STR, Prop
@@ -26,7 +27,7 @@ for _n in range(1, 5):
     _section = "WiFi Network" if _n == 1 else "WiFi Network " + str(_n)
     WIFI.append(Prop(_section, "SSID", STR, "", "Network name " + str(_n)))
     WIFI.append(Prop(_section, "Password", STR, "", "Network password " + str(_n), secret=True))
-CORE_PROPERTIES = [PLUGINS, INTERVAL, TIMESTAMP, TIME_ZONE, FALLBACK_RESTORE] + WIFI
+CORE_PROPERTIES = [PLUGINS, INTERVAL, TIMESTAMP, TIME_ZONE, FALLBACK_RESTORE] + WIFI + list(pins.PROPERTIES)
 
 
 def now_ms():
@@ -44,7 +45,6 @@ class App:
         self.pollers = []  # (Task, object with poll(now))
         self.started_ms = now_ms()
         self.epoch_base_ms = int(time.time()) * 1000 - self.started_ms
-        self.console = None
         self.nvm = None
 
     # -- messages: every line starts with "[", so data lines and messages are easy to tell apart
@@ -63,7 +63,7 @@ class App:
             self.nvm = None
         settings = Settings(self.warn, getter=platform_getter())
         self.settings = settings
-        reason = sdcard.mount()
+        reason = sdcard.mount(settings.peek)  # before saved settings: the card may hold them
         if reason:
             self.info("No SD card (" + reason + "): SD output is off until a card is inserted")
         fallback = settings.peek(FALLBACK_RESTORE)
@@ -72,7 +72,7 @@ class App:
         settings.restore(sections, where)
         settings.declare(CORE_PROPERTIES)
         self._wifi_from_circuitpy()
-        self.console = __import__("core.console").console.Console(self)
+        self.console = Console(self)
         self._add_commands()
         self.load_plugins(settings.get(PLUGINS))
         settings.report_unknown()
@@ -133,13 +133,12 @@ class App:
     def _setup_observation(self):
         mode = self.settings.get(TIMESTAMP)
         self.time_mode = MODES.index(mode)
-        self.tz = None
+        self.tz = PosixTZ("UTC0")
         if mode == "ISO8601+TZ":
             try:
                 self.tz = PosixTZ(self.settings.get(TIME_ZONE))
             except (ValueError, IndexError) as err:
                 self.warn(TIME_ZONE.key + ": " + str(err) + "; using UTC")
-                self.tz = PosixTZ("UTC0")
         params = ["Entry", "Board Name"] if mode == "none" else ["Time", "Entry", "Board Name"]
         self.general = Section("General", params)
         self.general.values[-1] = BOARD_NAME

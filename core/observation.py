@@ -16,7 +16,7 @@ class Section:
         self.name = name
         self.params = tuple(params)
         self.digits = tuple(digits) if digits else (None,) * len(self.params)
-        self.values = [None] * len(self.params)
+        self.values: list = [None] * len(self.params)
         self._json_keys = tuple(json.dumps(p) + ":" for p in self.params)
 
     def clear(self):

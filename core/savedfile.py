@@ -14,7 +14,7 @@ _HEADER = 10  # magic, 2-byte length, 4-byte Adler-32
 def parse_json(text, where):
     """Return ({section: {name: value}}, problems); problems are "where line N: reason" strings."""
     try:
-        doc = json.loads(text)
+        doc = loads(text)
     except ValueError:
         return _recover(text, where)
     if not isinstance(doc, dict):
@@ -38,9 +38,10 @@ def _recover(text, where):
     for line in text.split("\n"):
         number += 1
         body = line.strip().rstrip(",").strip()
-        if not body or body in ("{", "}", "},", "["):
-            if body == "}":
-                section = None
+        if not body or body == "{":
+            continue
+        if body == "}":
+            section = None
             continue
         name, rest = _quoted_name(body)
         if name is None:
@@ -55,11 +56,141 @@ def _recover(text, where):
             problems.append(where + " line " + str(number) + ": \"" + name + "\" is outside any section")
             continue
         try:
-            out[section][name] = json.loads(rest)
+            out[section][name] = loads(rest)
         except ValueError:
             problems.append(where + " line " + str(number) + ": \"" + section + "\"/\"" + name
                             + "\": bad value " + _clip(rest))
     return out, problems
+
+
+def loads(text):
+    """Strict JSON: MicroPython's json.loads accepts damage such as {"a": 88 83} as {"a": 88}."""
+    parser = _Strict(text)
+    value = parser.value()
+    parser.space()
+    if parser.pos != len(text):
+        parser.fail("unexpected text after the value")
+    return value
+
+
+class _Strict:
+    def __init__(self, text):
+        self.text = text
+        self.pos = 0
+
+    def fail(self, reason):
+        raise ValueError("line " + str(self.text.count("\n", 0, self.pos) + 1) + ": " + reason)
+
+    def space(self):
+        text = self.text
+        while self.pos < len(text) and text[self.pos] in " \t\r\n":
+            self.pos += 1
+
+    def value(self):
+        self.space()
+        text = self.text
+        ch = text[self.pos:self.pos + 1]
+        if ch == "{":
+            return self.container("}", {})
+        if ch == "[":
+            return self.container("]", [])
+        if ch == '"':
+            return self.string()
+        for word, value in (("true", True), ("false", False), ("null", None)):
+            if text.startswith(word, self.pos):
+                self.pos += len(word)
+                return value
+        return self.number()
+
+    def container(self, close, out):
+        self.pos += 1
+        self.space()
+        if self.text[self.pos:self.pos + 1] == close:
+            self.pos += 1
+            return out
+        while True:
+            if close == "}":
+                self.space()
+                if self.text[self.pos:self.pos + 1] != '"':
+                    self.fail("expected a quoted name")
+                key = self.string()
+                self.space()
+                if self.text[self.pos:self.pos + 1] != ":":
+                    self.fail("expected ':'")
+                self.pos += 1
+                out[key] = self.value()
+            else:
+                out.append(self.value())
+            self.space()
+            ch = self.text[self.pos:self.pos + 1]
+            self.pos += 1
+            if ch == close:
+                return out
+            if ch != ",":
+                self.fail("expected ',' or '" + close + "'")
+
+    def string(self):
+        text = self.text
+        start = self.pos
+        self.pos += 1
+        while True:
+            end = self.pos
+            while end < len(text) and text[end] != '"' and text[end] != "\\" and text[end] >= " ":
+                end += 1
+            if end >= len(text) or text[end] < " ":
+                self.fail("unterminated string")
+            if text[end] == '"':
+                self.pos = end + 1
+                return json.loads(text[start:self.pos])
+            esc = text[end + 1:end + 2]
+            if esc == "u":
+                if not _hex4(text[end + 2:end + 6]):
+                    self.fail("bad \\u escape")
+                self.pos = end + 6
+            elif esc and esc in '"\\/bfnrt':
+                self.pos = end + 2
+            else:
+                self.fail("bad escape")
+
+    def number(self):
+        text = self.text
+        start = self.pos
+        if text[self.pos:self.pos + 1] == "-":
+            self.pos += 1
+        if self._digits() == 0:
+            self.fail("expected a value")
+        if text[start:self.pos].lstrip("-")[:1] == "0" and self.pos - start > 1 + (text[start] == "-"):
+            self.fail("leading zero")
+        fraction = text[self.pos:self.pos + 1] == "."
+        if fraction:
+            self.pos += 1
+            if self._digits() == 0:
+                self.fail("expected digits after '.'")
+        if text[self.pos:self.pos + 1] in ("e", "E"):
+            fraction = True
+            self.pos += 1
+            if text[self.pos:self.pos + 1] in ("+", "-"):
+                self.pos += 1
+            if self._digits() == 0:
+                self.fail("expected an exponent")
+        number = text[start:self.pos]
+        return float(number) if fraction else int(number)
+
+    def _digits(self):
+        text = self.text
+        start = self.pos
+        while self.pos < len(text) and "0" <= text[self.pos] <= "9":
+            self.pos += 1
+        return self.pos - start
+
+
+def _hex4(digits):
+    if len(digits) != 4:
+        return False
+    for ch in digits:
+        if ch not in "0123456789abcdefABCDEF":
+            return False
+    return True
 
 
 def _quoted_name(body):

@@ -1,21 +1,23 @@
 """The SD card: mounted at /sd, so firmware paths are "sd/<file>" relative to the root folder.
 
-The DataLogger IoT's card sits on SPI; boards that name SD_CS use sdcardio (built in).
+The card is on SPI, read by the built-in sdcardio, on the pins named in "Board Pins".
 """
 ROOT = "sd"
 
-_state = {"vfs": None, "card": None}
+_state: dict = {"vfs": None, "card": None}
 
 
-def mount():
-    """Mount the card if it is not mounted. Returns None on success or the reason it failed."""
+def mount(get):
+    """Mount the card if it is not mounted. Returns None on success or the reason it failed.
+
+    `get` reads a property (see core.pins.pin)."""
     if _state["vfs"] is not None:
         return None
     try:
-        import board
         import sdcardio
         import storage
-        card = sdcardio.SDCard(board.SPI(), board.SD_CS)
+        from core import pins
+        card = sdcardio.SDCard(pins.spi(get), pins.pin(get, pins.SD_CS))
         vfs = storage.VfsFat(card)
         storage.mount(vfs, "/" + ROOT)
     except (OSError, ValueError, RuntimeError, AttributeError) as err:

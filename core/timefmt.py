@@ -56,7 +56,7 @@ class PosixTZ:
         pos, west = _tz_offset(text, pos, True)
         self.std = -west
         self.dst = None
-        self.rules = None
+        self.rules = ((3, 2, 0, 7200), (11, 1, 0, 7200))  # used only when there is a DST name
         if pos < len(text):
             pos, self.dst_name = _tz_name(text, pos)
             self.dst = self.std + 3600
@@ -68,8 +68,6 @@ class PosixTZ:
                 if len(parts) != 2:
                     raise ValueError("expected ,start,end rules after the DST name")
                 self.rules = (_tz_rule(parts[0]), _tz_rule(parts[1]))
-            else:
-                self.rules = (_tz_rule("M3.2.0"), _tz_rule("M11.1.0"))
 
     def utc_offset(self, epoch_s):
         if self.dst is None:

@@ -32,7 +32,7 @@ class SDOutput:
         self.start = start
         self.rotate_ms = rotate_ms
         self.file = None
-        self.path = None
+        self.path = ""
         self.opened_ms = 0
         self.checked_ms = 0
         self.retry_ms = 0
@@ -41,17 +41,21 @@ class SDOutput:
 
     def write(self, observation):
         now = self.app.scheduler.now_ms()
-        if self.file is None:
-            if now - self.retry_ms < 0 or not self._open(now, observation):
-                return
-        elif now - self.opened_ms >= self.rotate_ms:
+        f = self.file
+        if f is not None and now - self.opened_ms >= self.rotate_ms:
             self._close()
-            if not self._open(now, observation):
+            f = None
+            self.retry_ms = now
+        if f is None:
+            if now - self.retry_ms < 0:
+                return
+            f = self._open(now, observation)
+            if f is None:
                 return
         try:
-            self.file.write(observation.json() if self.json_format else observation.csv())
-            self.file.write("\n")
-            self.file.flush()
+            f.write(observation.json() if self.json_format else observation.csv())
+            f.write("\n")
+            f.flush()
             self.lines += 1
         except OSError as err:
             self._lost(err, now)
@@ -66,7 +70,8 @@ class SDOutput:
                 self._lost(err, now)
 
     def _open(self, now, observation):
-        reason = sdcard.mount()
+        """The next free file, opened with its header; None (and said why, once) if the card fails."""
+        reason = sdcard.mount(self.app.settings.get)
         if reason is not None:
             return self._trouble("no SD card (" + reason + ")", now)
         try:
@@ -92,19 +97,18 @@ class SDOutput:
         self.checked_ms = now
         self.app.info("SD card: logging to " + path)
         self.problem = None
-        return True
+        return self.file
 
     def _lost(self, err, now):
         self._close()
         sdcard.unmount()
-        self._trouble("SD card: " + _reason(err) + " writing " + str(self.path), now)
+        self._trouble("SD card: " + _reason(err) + " writing " + self.path, now)
 
     def _trouble(self, reason, now):
         self.retry_ms = now + RETRY_MS
         if reason != self.problem:
             self.problem = reason
             self.app.warn(reason + "; serial logging continues, retrying every " + str(RETRY_MS // 1000) + " s")
-        return False
 
     def _close(self):
         if self.file is not None:

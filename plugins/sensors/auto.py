@@ -5,6 +5,7 @@ module's probe() confirms the chip (e.g. a chip ID), as the original's isConnect
 """
 import sys
 
+from core import pins
 from core.app import INTERVAL
 
 CATALOGUE = (
@@ -20,8 +21,7 @@ class AutoDetect:
 
 
 def setup(app):
-    import board
-    i2c = board.I2C()
+    i2c = pins.i2c(app.settings.get)
     while not i2c.try_lock():
         pass
     try:
