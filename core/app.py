@@ -63,9 +63,7 @@ class App:
             self.nvm = None
         settings = Settings(self.warn, getter=platform_getter())
         self.settings = settings
-        reason = sdcard.mount(settings.peek)  # before saved settings: the card may hold them
-        if reason:
-            self.info("No SD card (" + reason + "): SD output is off until a card is inserted")
+        sdcard.mount(settings.peek)  # before saved settings: the card may hold them; outputs.sdcard reports trouble
         fallback = settings.peek(FALLBACK_RESTORE)
         sections, where, seeded = load_saved(self.nvm, sdcard.ROOT if sdcard.mounted() else None,
                                              self.warn, fallback)
@@ -225,6 +223,7 @@ class App:
         add("heap", _cmd_heap, "free and used heap")
         add("uptime", _cmd_uptime, "time since start")
         add("devices", _cmd_devices, "devices found")
+        add("settings", _cmd_settings, "every setting, its value and where it came from")
         add("clear-settings", _cmd_clear_settings, "forget the saved settings (NVM)")
         add("version", _cmd_version, "firmware version")
 
@@ -274,6 +273,12 @@ def _cmd_devices(app):
     for task, device in app.devices:
         state = "disabled" if task.disabled else "ok"
         app.info("  " + device.section.name + " at " + hex(device.address) + ": " + state)
+
+
+def _cmd_settings(app):
+    settings = app.settings
+    for prop in settings.props:
+        app.info("  " + prop.key + " = " + settings.shown(prop, settings.get(prop)) + "  (" + settings.sources[prop.key] + ")")
 
 
 def _cmd_clear_settings(app):

@@ -21,7 +21,7 @@ def mount(get):
         vfs = storage.VfsFat(card)
         storage.mount(vfs, "/" + ROOT)
     except (OSError, ValueError, RuntimeError, AttributeError) as err:
-        return str(err) or type(err).__name__
+        return why(err)
     _state["card"] = card
     _state["vfs"] = vfs
     return None
@@ -42,6 +42,14 @@ def unmount():
         pass
     _state["vfs"] = None
     _state["card"] = None
+
+
+def why(err):
+    """The reason in an error, without CPython's "[Errno N]" prefix: "no SD card"."""
+    args = err.args
+    if len(args) > 1 and isinstance(args[1], str):
+        return args[1]
+    return str(err) or type(err).__name__
 
 
 def mounted():

@@ -20,6 +20,7 @@ def parse(text):
     values = {}
     lines = {}
     problems = []
+    first = {}
     in_table = None
     number = 0
     for line in text.split("\n"):
@@ -41,13 +42,15 @@ def parse(text):
         if in_table:
             problems.append((number, key, "after the table " + in_table + "; CircuitPython reads only keys before the first table"))
             continue
+        if key in first:
+            problems.append((number, key, "duplicate key; CircuitPython uses the first, on line " + str(first[key])))
+            continue
+        # The board stops at the first line of a key, even when its value is unreadable.
+        first[key] = number
         try:
             value = _value(body[eq + 1:].strip())
         except ValueError as err:
             problems.append((number, key, str(err)))
-            continue
-        if key in values:
-            problems.append((number, key, "duplicate key; CircuitPython uses the first, on line " + str(lines[key])))
             continue
         values[key] = value
         lines[key] = number

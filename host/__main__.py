@@ -57,6 +57,7 @@ def main(argv=None):
     os.symlink(os.path.join(drive, "settings.toml"), os.path.join(root, "settings.toml"))
     os.chdir(root)
 
+    _join_wifi(runtime)
     sys.stdout.reconfigure(line_buffering=True)
     restore_tty = _serial_console(runtime)
     if args.seconds is not None:
@@ -73,6 +74,18 @@ def main(argv=None):
             os.remove(os.path.join(root, name))
         os.rmdir(root)
     return 0
+
+
+def _join_wifi(runtime):
+    """As the board does before code.py: join CIRCUITPY_WIFI_SSID (the simulated network accepts it)."""
+    import supervisor
+    import wifi
+
+    ssid = supervisor.get_setting("CIRCUITPY_WIFI_SSID")
+    if ssid:
+        password = supervisor.get_setting("CIRCUITPY_WIFI_PASSWORD") or ""
+        runtime.WIFI_NETWORKS = {str(ssid): str(password)}
+        wifi.radio.connect(str(ssid), str(password))
 
 
 def _serial_console(runtime):

@@ -12,7 +12,9 @@ Bus file (host only)::
 ``address`` is optional (the chip's default); a value is a number (constant)
 or ``{"from": a, "to": b, "period_s": p}``, a triangle wave over the time since
 the bus was loaded.  BME280 also takes ``"instant": true`` (no conversion
-time).  Mistakes raise BusFileError naming the file, the device index and key.
+time).  ``"unplugged": [[from_s, to_s], ...]`` makes a device stop answering
+during those windows of simulated time (``to_s`` null: for good), like a loose
+Qwiic cable.  Mistakes raise BusFileError naming the file, the device index and key.
 """
 
 import json
@@ -75,7 +77,7 @@ class SimBus:
 
     def _device(self, address):
         dev = self.devices.get(address)
-        if dev is None:
+        if dev is None or _unplugged(dev, self.now_s()):
             raise OSError(_ENODEV, "No I2C device at address: 0x%x" % address)
         return dev
 
@@ -89,6 +91,25 @@ class SimBus:
 
     def __repr__(self):
         return "<SimBus %s %r>" % (self.source, self.devices)
+
+
+def _unplugged(dev, now):
+    for start, end in getattr(dev, "unplugged", ()):
+        if start <= now and (end is None or now < end):
+            return True
+    return False
+
+
+def _windows(v, err):
+    if not isinstance(v, list):
+        raise err("unplugged", "must be a list of [from_s, to_s] pairs")
+    out = []
+    for w in v:
+        if (not isinstance(w, list) or len(w) != 2 or not _is_number(w[0])
+                or not (w[1] is None or _is_number(w[1]))):
+            raise err("unplugged", "each window is [from_s, to_s] with to_s a number or null")
+        out.append((w[0], w[1]))
+    return out
 
 
 def _is_number(v):
@@ -137,7 +158,7 @@ def _device(spec, index, source, bus):
     cls = TYPES.get(str(spec.get("type")))
     if cls is None:
         raise err("type", "must be one of %s" % ", ".join(sorted(TYPES)))
-    allowed = ("type", "address", "values") + (("instant",) if cls is BME280 else ())
+    allowed = ("type", "address", "values", "unplugged") + (("instant",) if cls is BME280 else ())
     for k in spec:
         if k not in allowed:
             raise err(k, "unknown key (allowed: %s)" % ", ".join(allowed))
@@ -156,8 +177,11 @@ def _device(spec, index, source, bus):
         instant = spec.get("instant", False)
         if not isinstance(instant, bool):
             raise err("instant", "must be true or false")
-        return cls(address, signals, instant=instant)
-    return cls(address, signals)
+        device = cls(address, signals, instant=instant)
+    else:
+        device = cls(address, signals)
+    device.unplugged = _windows(spec.get("unplugged", []), err)
+    return device
 
 
 def parse_bus(doc, source="<memory>", clock_ns=None):

@@ -73,7 +73,7 @@ class SDOutput:
         """The next free file, opened with its header; None (and said why, once) if the card fails."""
         reason = sdcard.mount(self.app.settings.get)
         if reason is not None:
-            return self._trouble("no SD card (" + reason + ")", now)
+            return self._trouble("SD card: " + reason, now)
         try:
             number = self.start
             while True:
