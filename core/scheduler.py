@@ -43,7 +43,7 @@ class Scheduler:
             self.missed += late // self.interval_ms
         self.next_tick += (late // self.interval_ms + 1) * self.interval_ms
         if self._last_tick is not None:
-            self._intervals[self.ticks % RATE_WINDOW] = now - self._last_tick
+            self._intervals[(self.ticks - 1) % RATE_WINDOW] = now - self._last_tick
         self._last_tick = now
         self.ticks += 1
         return True

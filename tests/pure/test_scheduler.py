@@ -27,6 +27,9 @@ def test_missed_ticks_are_counted_not_hidden():
 def test_rate_metric_is_the_mean_of_the_last_12_intervals():
     sched = Scheduler(Clock(0), Said(), 100)
     assert sched.rate_mhz() == 0
+    assert sched.due(0) and sched.due(100) and sched.due(250)  # 100 ms, then 150 ms
+    assert sched.rate_mhz() == 8000  # 2 intervals in 250 ms
+    sched = Scheduler(Clock(0), Said(), 100)
     now = 0
     for _ in range(20):
         assert sched.due(now)

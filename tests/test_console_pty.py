@@ -1,0 +1,60 @@
+"""The serial console driven through a real pseudo-terminal, as a person at a terminal would."""
+import json
+
+import pexpect
+
+from hostrun import PYTHON, REPO, Board
+
+
+def spawn(board, seconds=None):
+    child = pexpect.spawn(board.args(seconds)[0], board.args(seconds)[1:], cwd=REPO, encoding="utf-8",
+                          timeout=20, dimensions=(50, 200))
+    child.expect_exact("quick commands: !help")
+    return child
+
+
+def test_quick_commands_at_a_terminal(tmp_path):
+    board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 60000\n")
+    child = spawn(board)
+    try:
+        child.expect(r"\n(\S+),1,DataLogger IoT,")  # the startup observation
+        child.send("!help\r")
+        child.expect_exact("!log-now - take an observation now")
+        child.expect_exact("!settings - every setting")
+        child.send("!log-now\r")
+        child.expect(r",2,DataLogger IoT,4\.10,87\.5,")  # at once, not in a minute
+        child.send("!log-rate\r")
+        child.expect(r"Rate Metric: \d+\.\d{3} Hz; interval 60000 ms; missed ticks 0")
+        child.send("!nonsense\r")
+        child.expect_exact("[W] unknown command !nonsense; try !help")
+        child.send("x")
+        child.expect_exact("Quick commands start with ! and end with Enter; try !help")
+        child.send("!logg\x7f-now\r")  # backspace edits the line
+        child.expect(r",3,DataLogger IoT,")
+        child.send("!devices\r")
+        child.expect_exact("BME280 at 0x77: ok")
+        child.sendintr()  # Ctrl-C, as on the board
+        child.expect_exact("[I] Stopped; files closed")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    card = board.lines("sfe0001.txt")
+    assert [line.split(",")[1] for line in card[1:]] == ["1", "2", "3"]  # the !log-now ones are on the card too
+
+
+def test_100_hz_with_a_terminal_attached(tmp_path):
+    board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 10\nSERIAL_CONSOLE_FORMAT = \"JSON\"\n")
+    child = spawn(board, seconds=4)
+    try:
+        child.expect_exact('"Entry":150,')
+        child.send("!log-rate\r")
+        child.expect(r"Rate Metric: (\d+)\.(\d{3}) Hz; interval 10 ms; missed ticks (\d+)")
+        rate = int(child.match.group(1))
+        child.expect(pexpect.EOF, timeout=30)
+        output = child.before
+    finally:
+        child.close(force=True)
+    assert 80 <= rate <= 101
+    entries = [json.loads(line)["General"]["Entry"] for line in output.splitlines() if line.startswith("{")]
+    assert entries == list(range(entries[0], entries[0] + len(entries)))  # none skipped on the console
+    assert len(board.lines("sfe0001.txt")) >= 300  # about 4 s at 100 Hz, less start-up
