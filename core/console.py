@@ -16,10 +16,6 @@ class Console:
         self._line = ""
         self._hinted = False
         self.claimant = None  # an object with claim(char) -> bool, such as the menu
-        self.commands = {}  # name -> (function(app), one-line help)
-
-    def add(self, name, fn, doc):
-        self.commands[name] = (fn, doc)
 
     def poll(self, _now=None):
         count = self._runtime.serial_bytes_available
@@ -49,9 +45,5 @@ class Console:
             self._line += ch
 
     def run(self, name):
-        entry = self.commands.get(name)
-        if entry is None:
-            self._app.warn("unknown command !" + name + "; try !help")
-            return
-        self._app.info("!" + name)
-        entry[0](self._app)
+        from core import commands  # only once someone types a command
+        commands.run(self._app, name)

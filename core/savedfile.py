@@ -34,6 +34,7 @@ def _recover(text, where):
     out = {}
     problems = [where + ": not valid JSON; reading it line by line"]
     section = None
+    depth = 0
     number = 0
     for line in text.split("\n"):
         number += 1
@@ -48,8 +49,11 @@ def _recover(text, where):
             problems.append(where + " line " + str(number) + ": cannot read " + _clip(body))
             continue
         rest = rest.strip()
-        if rest == "{":
+        indent = len(line) - len(line.lstrip())
+        # A "Name": { line indented deeper than its section's is a property value damaged into "{".
+        if rest == "{" and (section is None or indent <= depth):
             section = name
+            depth = indent
             out.setdefault(section, {})
             continue
         if section is None:
@@ -198,7 +202,7 @@ def _quoted_name(body):
     if body[:1] != '"':
         return None, None
     end = body.find('"', 1)
-    while end > 0 and body[end - 1] == "\\":
+    while end > 0 and _escaped(body, end):
         end = body.find('"', end + 1)
     if end < 0:
         return None, None
@@ -210,6 +214,14 @@ def _quoted_name(body):
     except ValueError:
         return None, None
     return name, rest[1:]
+
+
+def _escaped(text, end):
+    """True when the quote at `end` follows an odd run of backslashes ("a\\" ends at its quote)."""
+    run = 0
+    while end - run > 1 and text[end - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
 
 
 def _clip(text):

@@ -84,7 +84,7 @@ class Prop:
                     value = int(raw.strip())
                 except ValueError:
                     raise ValueError("expected an integer, got " + _show(raw))
-            elif isinstance(raw, float) and raw == int(raw):
+            elif isinstance(raw, float) and raw - raw == 0 and raw == int(raw):  # inf - inf and NaN are NaN
                 value = int(raw)
             else:
                 raise ValueError("expected an integer, got " + _show(raw))
@@ -93,8 +93,10 @@ class Prop:
                 raise ValueError("expected a number, got " + _show(raw))
             try:
                 value = float(raw.strip() if isinstance(raw, str) else raw)
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, OverflowError):
                 raise ValueError("expected a number (write floats as strings: \"0.5\"), got " + _show(raw))
+            if value - value != 0:  # NaN passes every range check; inf is no setting
+                raise ValueError("expected a finite number, got " + _show(raw))
         else:
             raise ValueError("unknown property kind " + kind)
         if self.low is not None and value < self.low or self.high is not None and value > self.high:

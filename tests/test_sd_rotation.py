@@ -38,7 +38,7 @@ def sd_output(tmp_path, monkeypatch):
     said = []
 
     class App:
-        settings = Settings(said.append, toml_path=str(tmp_path / "none.toml"))
+        settings = Settings()
         scheduler = type("S", (), {"now_ms": Clock()})()
         info = warn = said.append
 

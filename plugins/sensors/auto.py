@@ -1,4 +1,4 @@
-"""Qwiic auto-detect: scan the I2C bus once and load a driver only for what answers.
+"""Qwiic auto-detect: scan the I2C bus once at boot and load a driver only for what answers.
 
 The catalogue maps an address to the device modules that may live there, best first; each
 module's probe() confirms the chip (e.g. a chip ID), as the original's isConnected() does.
@@ -6,18 +6,12 @@ module's probe() confirms the chip (e.g. a chip ID), as the original's isConnect
 import sys
 
 from core import pins
-from core.app import INTERVAL
 
 CATALOGUE = (
     (0x36, "max17048"),
     (0x77, "bme280"),
     (0x76, "bme280"),
 )
-
-
-class AutoDetect:
-    def __init__(self, devices):
-        self.devices = devices
 
 
 def setup(app):
@@ -38,13 +32,13 @@ def setup(app):
             module = sys.modules[name]
             if not module.probe(i2c, address):
                 continue
-            found.append(module.Device(i2c, address, app.settings.get(INTERVAL)))
+            found.append(module.Device(i2c, address, app.interval_ms))
         except (ImportError, OSError, RuntimeError, ValueError) as err:
             app.warn(kind + " at " + hex(address) + ": " + type(err).__name__ + ": " + str(err) + "; skipped")
     _name_duplicates(found)
     for device in found:
         app.info("found " + device.section.name + " at " + hex(device.address))
-    return AutoDetect(found)
+    return found  # the devices: this module's work is done, so boot releases it
 
 
 def _name_duplicates(devices):

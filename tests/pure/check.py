@@ -38,3 +38,16 @@ class Said:
             if ok:
                 return True
         return False
+
+
+def scratch(name, text):
+    """Write a scratch file (a temp folder on CPython, the VM's own file system there); return its path."""
+    try:
+        import tempfile
+        folder = tempfile.gettempdir()
+    except ImportError:
+        folder = ""
+    path = folder + "/" + name
+    with open(path, "w") as f:
+        f.write(text)
+    return path

@@ -1,5 +1,6 @@
 from check import raises
-from core.timefmt import PosixTZ, civil_from_days, days_from_civil, iso8601
+from core.posixtz import PosixTZ
+from core.timefmt import civil_from_days, days_from_civil, iso8601
 
 
 def test_civil_dates_round_trip():

@@ -1,0 +1,122 @@
+"""Boot: settings, saved settings, plugins and the observation's layout. Released after boot."""
+import gc
+import sys
+
+from core import sdcard
+from core.observation import Observation, Section
+from core.resolve import Resolver, load_saved, platform_getter
+from core.timefmt import MODES
+
+
+def boot(app):
+    from core.app import CORE_PROPERTIES, FALLBACK_RESTORE, INTERVAL, PLUGINS, VERSION, WIFI
+
+    app.info("SparkFun DataLogger IoT for CircuitPython " + VERSION)
+    try:
+        import microcontroller
+        app.nvm = microcontroller.nvm
+    except (ImportError, AttributeError):
+        app.nvm = None
+    getter = platform_getter()
+    resolver = Resolver(app.settings, app.warn, getter=getter)
+    sdcard.mount(resolver.peek)  # before saved settings: the card may hold them; outputs.sdcard reports trouble
+    sections, where, seeded = load_saved(app.nvm, sdcard.ROOT if sdcard.mounted() else None, app.warn,
+                                         resolver.peek(FALLBACK_RESTORE))
+    resolver.restore(sections, where)
+    resolver.declare(CORE_PROPERTIES)
+    _wifi_from_circuitpy(app.settings, getter, WIFI)
+    app.interval_ms = app.settings.get(INTERVAL)
+    released = load_plugins(app, resolver, app.settings.get(PLUGINS))
+    resolver.report_unknown()
+    if seeded:
+        app.save_settings()
+    _setup_observation(app)
+    app.info("Logging every " + str(app.interval_ms) + " ms; quick commands: !help")
+    return released
+
+
+def _wifi_from_circuitpy(settings, getter, wifi):
+    """CIRCUITPY_WIFI_SSID/PASSWORD are the first network unless WiFi 1 is set explicitly."""
+    if settings.sources[wifi[0].key] != "default" or not getter:
+        return
+    ssid = getter("CIRCUITPY_WIFI_SSID")
+    if ssid:
+        settings.values[wifi[0].key] = str(ssid)
+        settings.sources[wifi[0].key] = "CIRCUITPY_WIFI_SSID"
+        password = getter("CIRCUITPY_WIFI_PASSWORD")
+        if password is not None:
+            settings.values[wifi[1].key] = str(password)
+            settings.sources[wifi[1].key] = "CIRCUITPY_WIFI_PASSWORD"
+
+
+def load_plugins(app, resolver, spec):
+    """Import each named plugin, so an unused one costs no memory; a broken one is named and skipped.
+
+    Returns the modules whose work ended with setup (their devices keep what they need)."""
+    from core.scheduler import Task
+
+    released = []
+    for name in spec.split(","):
+        name = name.strip()
+        if not name:
+            continue
+        module_name = "plugins." + name
+        try:
+            if not _plain_name(name):
+                raise ImportError("a plugin name is kind.name, e.g. sensors.auto")
+            __import__(module_name)
+            module = sys.modules[module_name]
+            resolver.declare(getattr(module, "PROPERTIES", ()))
+            plugin = module.setup(app)
+        except ImportError as err:
+            app.warn("plugin " + name + ": cannot load (" + str(err) + "); the others keep running")
+            continue
+        except Exception as err:  # a plugin's setup fault must not stop the logger
+            app.warn("plugin " + name + ": setup failed (" + type(err).__name__ + ": " + str(err)
+                     + "); the others keep running")
+            continue
+        app.info("plugin " + name + " ready")
+        if plugin is None or isinstance(plugin, list):
+            # A sensor plugin returns its devices: its own code is done.
+            for device in plugin or ():
+                app.devices.append((Task(device.section.name), device))
+            released.append(module_name)
+            continue
+        app.plugins.append((name, plugin))
+        if hasattr(plugin, "write"):
+            app.outputs.append((Task(name), plugin))
+        if hasattr(plugin, "poll"):
+            app.pollers.append((Task(name), plugin))
+    gc.collect()
+    return released
+
+
+def _plain_name(name):
+    parts = name.split(".")
+    if len(parts) != 2:
+        return False
+    for part in parts:
+        if not part:
+            return False
+        for ch in part:
+            if not (ch.isalpha() or ch.isdigit() or ch == "_"):
+                return False
+    return True
+
+
+def _setup_observation(app):
+    from core.app import TIME_ZONE, TIMESTAMP
+
+    mode = app.settings.get(TIMESTAMP)
+    app.time_mode = MODES.index(mode)
+    if mode == "ISO8601+TZ":
+        from core.posixtz import PosixTZ
+        try:
+            app.tz = PosixTZ(app.settings.get(TIME_ZONE))
+        except (ValueError, IndexError) as err:
+            app.warn(TIME_ZONE.key + ": " + str(err) + "; using UTC")
+            app.tz = PosixTZ("UTC0")
+    params = ["Entry", "Board Name"] if mode == "none" else ["Time", "Entry", "Board Name"]
+    app.general = Section("General", params)
+    app.general.values[-1] = app.BOARD_NAME
+    app.observation = Observation([app.general] + [d.section for _, d in app.devices])

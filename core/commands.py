@@ -1,0 +1,79 @@
+"""The quick commands ("!help" and friends), imported when the first one is typed."""
+import gc
+import sys
+
+
+def run(app, name):
+    fn = COMMANDS.get(name)
+    if fn is None:
+        fn = app.commands.get(name)  # added by plugins: (function, help)
+        fn = fn[0] if fn else None
+    if fn is None:
+        app.warn("unknown command !" + name + "; try !help")
+        return
+    app.info("!" + name)
+    fn(app)
+
+
+def _help(app):
+    names = sorted(list(HELP) + list(app.commands))
+    for name in names:
+        app.info("  !" + name + " - " + (HELP.get(name) or app.commands[name][1]))
+
+
+def _log_now(app):
+    app.log_requested = True
+
+
+def _log_rate(app):
+    scheduler = app.scheduler
+    rate = scheduler.rate_mhz()
+    app.info("Rate Metric: " + str(rate // 1000) + "." + str(1000 + rate % 1000)[1:] + " Hz; interval "
+             + str(scheduler.interval_ms) + " ms; missed ticks " + str(scheduler.missed))
+
+
+def _heap(app):
+    gc.collect()
+    app.info("heap free " + str(gc.mem_free()) + " bytes, used " + str(gc.mem_alloc()) + " bytes")
+
+
+def _uptime(app):
+    from core.app import now_ms
+    secs = (now_ms() - app.started_ms) // 1000
+    app.info("up " + str(secs // 86400) + " d " + str(secs // 3600 % 24) + " h " + str(secs // 60 % 60)
+             + " min " + str(secs % 60) + " s; " + str(app.entry) + " observations")
+
+
+def _devices(app):
+    if not app.devices:
+        app.info("no devices")
+    for task, device in app.devices:
+        state = "disabled" if task.disabled else "ok"
+        app.info("  " + device.section.name + " at " + hex(device.address) + ": " + state)
+
+
+def _settings(app):
+    settings = app.settings
+    for prop in settings.props:
+        app.info("  " + prop.key + " = " + settings.shown(prop, settings.get(prop)) + "  ("
+                 + settings.sources[prop.key] + ")")
+
+
+def _clear_settings(app):
+    if app.nvm is not None:
+        app.nvm[0:4] = b"\xff\xff\xff\xff"
+    app.info("Saved settings cleared; settings.toml and defaults apply after a restart")
+
+
+def _version(app):
+    from core.app import VERSION
+    app.info("DataLogger IoT for CircuitPython " + VERSION + " on " + sys.implementation.name)
+
+
+COMMANDS = {"help": _help, "log-now": _log_now, "log-rate": _log_rate, "heap": _heap, "uptime": _uptime,
+            "devices": _devices, "settings": _settings, "clear-settings": _clear_settings, "version": _version}
+HELP = {"help": "list the quick commands", "log-now": "take an observation now",
+        "log-rate": "measured log rate and missed ticks", "heap": "free and used heap",
+        "uptime": "time since start", "devices": "devices found",
+        "settings": "every setting, its value and where it came from",
+        "clear-settings": "forget the saved settings (NVM)", "version": "firmware version"}

@@ -1,0 +1,138 @@
+"""Boot work: resolve each property as built-in default < settings.toml < saved settings.
+
+Every bad input is named with its file, line or key and the reason; the default is used
+instead and the logger keeps running. Released after boot (see core.app.release).
+"""
+from core import savedfile, tomlenv
+
+TOML_PATH = "settings.toml"
+SAVED = "saved settings"
+
+
+def platform_getter():
+    """The board's own settings reader: supervisor.get_setting (10.2+) or os.getenv."""
+    try:
+        import supervisor
+        return supervisor.get_setting
+    except (ImportError, AttributeError):
+        import os
+        return getattr(os, "getenv", None)
+
+
+class Resolver:
+    def __init__(self, settings, say, toml_path=TOML_PATH, getter=None):
+        self.settings = settings
+        self._say = say
+        self._toml_path = toml_path
+        self._saved_where = SAVED
+        self._toml, self._lines, problems = tomlenv.read_file(toml_path)
+        for line, key, reason in problems:
+            self._say(self._where(line) + (key + ": " if key else "") + reason + "; ignored")
+        if getter:
+            # The board's reader decides the value; our parse only knows lines and mistakes.
+            for key in self._toml:
+                try:
+                    value = getter(key)
+                except ValueError:
+                    value = None
+                if value is not None:
+                    self._toml[key] = value
+
+    def _where(self, line):
+        return self._toml_path + " line " + str(line) + ": "
+
+    def raw(self, key):
+        """A settings.toml value as read, or None: for keys outside the schema (CIRCUITPY_*)."""
+        return self._toml.get(key)
+
+    def peek(self, prop):
+        """The value from settings.toml or the default, before saved settings are known."""
+        try:
+            return prop.coerce(self._toml[prop.key]) if prop.key in self._toml else prop.default
+        except ValueError:
+            return prop.default
+
+    def restore(self, sections, where):
+        """Adopt saved {section: {name: raw}}; call before declaring what they override."""
+        self.settings.saved = sections
+        self._saved_where = where
+
+    def declare(self, props):
+        """Add properties to the settings and resolve their values now."""
+        self.settings.declare(props)
+        for prop in props:
+            self._resolve(prop)
+
+    def _resolve(self, prop):
+        key = prop.key
+        settings = self.settings
+        toml_value = None
+        if key in self._toml:
+            try:
+                toml_value = prop.coerce(self._toml[key])
+                settings.values[key] = toml_value
+                settings.sources[key] = self._toml_path + " line " + str(self._lines[key])
+            except ValueError as err:
+                self._say(self._where(self._lines[key]) + key + ": " + str(err)
+                          + "; using " + settings.shown(prop, prop.default))
+        raw = settings.saved.get(prop.section, {}).get(prop.name)
+        if raw is None or prop.secret and raw == "":
+            return  # the original writes secrets as "", which must not wipe a value
+        try:
+            saved_value = prop.coerce(raw)
+        except ValueError as err:
+            self._say(self._saved_where + ": \"" + prop.section + "\"/\"" + prop.name + "\": " + str(err)
+                      + "; ignored")
+            return
+        if toml_value is not None and saved_value != toml_value:
+            self._say(self._where(self._lines[key]) + key + " = " + settings.shown(prop, toml_value)
+                      + " is hidden by the saved value " + settings.shown(prop, saved_value)
+                      + " (!clear-settings forgets saved settings)")
+        settings.values[key] = saved_value
+        settings.sources[key] = SAVED
+
+    def report_unknown(self):
+        """Name settings.toml keys and saved properties that no loaded schema declares."""
+        known = {}
+        for prop in self.settings.props:
+            known[prop.key] = True
+            known[prop.section + "/" + prop.name] = True
+        for key in sorted(self._toml):
+            if key not in known and not key.startswith("CIRCUITPY_"):
+                self._say(self._where(self._lines[key]) + key
+                          + ": unknown key (no loaded plugin declares it); ignored")
+        saved = self.settings.saved
+        for section in sorted(saved):
+            for name in sorted(saved[section]):
+                if section + "/" + name not in known:
+                    self._say(self._saved_where + ": \"" + section + "\"/\"" + name
+                              + "\": unknown property (no loaded plugin declares it); kept, unused")
+
+
+def load_saved(nvm, sd_root, say, fallback_allowed):
+    """Saved settings from the NVM image, else (if allowed) seeded once from datalogger.json.
+
+    Returns (sections, where, seeded) where seeded means the caller should save back to NVM.
+    """
+    if nvm is not None:
+        payload, reason = savedfile.nvm_payload(nvm)
+        if payload is not None:
+            sections, problems = savedfile.parse_json(payload.decode("utf-8"), "NVM settings")
+            for problem in problems:
+                say(problem)
+            return sections, "NVM settings", False
+        if reason != "empty":
+            say("NVM settings: " + reason + "; not used")
+    if not fallback_allowed or sd_root is None:
+        return {}, "", False
+    path = sd_root + "/datalogger.json"
+    try:
+        with open(path, "r") as f:
+            text = f.read()
+    except OSError:
+        return {}, "", False
+    sections, problems = savedfile.parse_json(text, path)
+    for problem in problems:
+        say(problem)
+    say("Settings restored from " + path)
+    return sections, path, True
