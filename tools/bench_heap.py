@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Heap measurements inside the real MicroPython 1.27 VM (tools/mpvm).
 
-1. Import cost (`bench_imports`, the CLI): resident heap after `import X` and gc.collect(),
+1. Import cost (`bench_imports`, the CLI): resident heap after `import X` and a collection,
    each figure counted ON TOP of the ones before it (libraries first, in order, then our
    modules). The stand-ins for CircuitPython built-ins (host/vm: board, busio, time, ...) are
    imported before the first measurement, because on the board they cost no heap.
@@ -86,11 +86,15 @@ def _missing(name, e):
     miss = q[1] if len(q) >= 3 else ""
     return bool(miss) and (miss == name or name.startswith(miss + "."))
 
-def _measure(kind, name, typing_stubs):
+# The VM's GC collects only between top-level chunks (see tools/mpvm.py), so each import runs
+# in one chunk (_pre) and is read in the next (_post), once its compile-time garbage is gone.
+_S = {"before": 0, "status": ""}
+
+def _pre(i):
+    kind, name, typing_stubs = JOBS[i]
     if typing_stubs:
         sys.path.append(TYPING_PATH)
-    gc.collect()
-    before = gc.mem_alloc()
+    _S["before"] = gc.mem_alloc()
     status = "ok"
     try:
         __import__(name)
@@ -103,14 +107,21 @@ def _measure(kind, name, typing_stubs):
         for _m in list(sys.modules):
             if _m == "typing" or _m.split(".")[0] == "circuitpython_typing":
                 del sys.modules[_m]
+    _S["status"] = status
     gc.collect()
+
+def _post(i):
+    kind, name, _ = JOBS[i]
     after = gc.mem_alloc()
-    print(MARK, kind, name, after - before if status == "ok" else 0, status)
+    status = _S["status"]
+    print(MARK, kind, name, after - _S["before"] if status == "ok" else 0, status)
+    gc.collect()
+
+def _base(i):
+    print(MARK, "baseline", "-", gc.mem_alloc(), "ok")
+    gc.collect()
 
 gc.collect()
-print(MARK, "baseline", "-", gc.mem_alloc(), "ok")
-for _kind, _name, _ts in JOBS:
-    _measure(_kind, _name, _ts)
 '''
 
 
@@ -134,7 +145,10 @@ def bench_imports(
     files = [f for f in files if not isinstance(f, str) or os.path.exists(os.path.join(REPO, f))]
     # typing stubs are copied (typing_stubs=True) but only put on sys.path during the imports
     # that need them; run() appends the path, so take it off again first.
-    code = header + "import sys\nif TYPING_PATH in sys.path: sys.path.remove(TYPING_PATH)\n" + _VM_IMPORT_BENCH
+    code = [header + "import sys\nif TYPING_PATH in sys.path: sys.path.remove(TYPING_PATH)\n" + _VM_IMPORT_BENCH,
+            "_base(0)"]
+    for i in range(len(jobs)):
+        code += ["_pre(%d)" % i, "_post(%d)" % i]
     rc, out = mpvm.run(code, files, heap, libs=list(libs), typing_stubs=True)
     if rc != 0:
         raise RuntimeError("heap bench failed in the VM (rc=%d):\n%s" % (rc, out))
@@ -216,37 +230,52 @@ def _alloc_over(o, n):
     gc.enable()
     return b - a
 
-def _retained(o, n):
+# The VM's GC collects only between top-level chunks (see tools/mpvm.py): readings (_mark) are
+# taken in a chunk of their own after one that ended with gc.collect(), and long runs are split
+# into blocks so that garbage is collected between them.
+_R = {"h": 0, "s": 0, "o": 0, "a": 0, "1": 0, "2": 0, "3": 0}  # all keys now: no resize later
+
+def _mark(k):
+    _R[k] = gc.mem_alloc()
     gc.collect()
-    a = gc.mem_alloc()
-    _loop(o, n)
+
+def _block(n):
+    _loop(obj, n)
     gc.collect()
-    return gc.mem_alloc() - a
+
+def _report(_):
+    import json
+    print(_MARK, json.dumps({
+        "setup_bytes": _R["s"] - _R["h"],
+        "loop_overhead_bytes": _R["o"],
+        "alloc_bytes": _R["a"] - _R["o"],
+        "retained_growth_first_half": _R["2"] - _R["1"],
+        "retained_growth_second_half": _R["3"] - _R["2"],
+        "heap_after": _R["3"],
+    }))
 
 gc.collect()
-_h0 = gc.mem_alloc()
-exec(_SETUP, globals())
+'''
+_VM_ALLOC_SETUP = '''exec(_SETUP, globals())
 if "obj" not in globals():
     obj = setup()
 gc.collect()
-_setup_bytes = gc.mem_alloc() - _h0
-_loop(obj, _WARMUP)
-_overhead = _alloc_over(_Nop(), _CYCLES)
-_alloc = _alloc_over(obj, _CYCLES)
-_half = _LONG // 2
-_first = _retained(obj, _half)
-_second = _retained(obj, _LONG - _half)
-gc.collect()
-import json
-print(_MARK, json.dumps({
-    "setup_bytes": _setup_bytes,
-    "loop_overhead_bytes": _overhead,
-    "alloc_bytes": _alloc - _overhead,
-    "retained_growth_first_half": _first,
-    "retained_growth_second_half": _second,
-    "heap_after": gc.mem_alloc(),
-}))
 '''
+_VM_ALLOC_COUNT = '''_R["o"] = _alloc_over(_Nop(), _CYCLES)
+_R["a"] = _alloc_over(obj, _CYCLES)
+gc.collect()
+'''
+ALLOC_BLOCK = 250  # cycles per chunk in the long run (the heap grows by a block's garbage)
+
+
+def _alloc_chunks(head: str, warmup: int, long_cycles: int) -> list:
+    def blocks(n: int) -> list:
+        return ["_block(%d)" % min(ALLOC_BLOCK, n - i) for i in range(0, n, ALLOC_BLOCK)]
+
+    half = long_cycles // 2
+    return ([head + _VM_ALLOC, "_mark('h')", _VM_ALLOC_SETUP, "_mark('s')"] + blocks(warmup)
+            + [_VM_ALLOC_COUNT, "_mark('1')"] + blocks(half) + ["_mark('2')"]
+            + blocks(long_cycles - half) + ["_mark('3')", "_report(0)"])
 
 
 def measure_alloc(
@@ -267,13 +296,15 @@ def measure_alloc(
         cycles (all allocation, garbage included; the empty loop's cost is subtracted);
       - retained_growth: mem_alloc after gc.collect() at the end minus at the start of
         `long_cycles` cycles with gc enabled (split into halves: a leak grows in both,
-        one-time warm-up growth only in the first).
+        one-time warm-up growth only in the first). The VM collects only between top-level
+        chunks (see tools/mpvm.py), so the cycles run in chunks of ALLOC_BLOCK.
     Raises RuntimeError with the VM output if the snippet fails.
     """
     files = [f for f in files if not isinstance(f, str) or os.path.exists(os.path.join(REPO, f))]
     mark = "@@ALLOC"
-    code = "_SETUP = %r\n_WARMUP = %d\n_CYCLES = %d\n_LONG = %d\n_MARK = %r\n" % (
-        setup_code, warmup, cycles, long_cycles, mark) + _VM_ALLOC
+    head = "_SETUP = %r\n_WARMUP = %d\n_CYCLES = %d\n_LONG = %d\n_MARK = %r\n" % (
+        setup_code, warmup, cycles, long_cycles, mark)
+    code = _alloc_chunks(head, warmup, long_cycles)
     rc, out = mpvm.run(code, files, heap, libs=list(libs))
     line = next((ln for ln in out.splitlines() if ln.startswith(mark + " ")), None)
     if rc != 0 or line is None:

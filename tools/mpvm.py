@@ -9,6 +9,10 @@ Library use::
     from mpvm import run            # with tools/ on sys.path
     rc, out = run("import core.settings; print('ok')", files=["core"], heap=200 * 1024)
 
+``code`` may be a list of sources, run one after another in the same ``__main__``: the VM's
+garbage collector only collects between them (inside running code, ``gc.collect()`` merely
+marks a collection as pending), so anything measuring freed memory must be split into chunks.
+
 ``out`` holds the VM's stdout and stderr interleaved (an uncaught exception's traceback is
 at its end); ``rc`` is 0 on success, 1 for an uncaught exception, N for ``SystemExit(N)``,
 3 when ``strict_heap`` and the heap had to grow past ``heap``, 2 for a harness error.
@@ -125,7 +129,7 @@ def stub_files(typing_stubs: bool = False) -> list[dict]:
 
 
 def build_job(
-    code: str | None = None,
+    code: str | Sequence[str] | None = None,
     files: Sequence[FileEntry] = (),
     heap: int | str = DEFAULT_HEAP,
     *,
@@ -161,7 +165,7 @@ def build_job(
         "heap_report": heap_report,
     }
     if code is not None:
-        job["code"] = code
+        job["code"] = code if isinstance(code, str) else list(code)
     else:
         job["file"] = os.path.abspath(file)  # type: ignore[arg-type]
     if argv is not None:
@@ -170,7 +174,7 @@ def build_job(
 
 
 def run(
-    code: str | None = None,
+    code: str | Sequence[str] | None = None,
     files: Sequence[FileEntry] = (),
     heap: int | str = DEFAULT_HEAP,
     *,

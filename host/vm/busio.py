@@ -1,8 +1,33 @@
-"""VM stand-in for CircuitPython's `busio`: objects construct; bus I/O finds no device."""
+"""VM stand-in for CircuitPython's `busio`: objects construct; bus I/O finds no device, unless
+`sim` is set to a host.sim.bus.SimBus, whose simulated devices then answer on every I2C object."""
+
+sim = None  # a host.sim.bus.SimBus: its devices are on the I2C bus
+trace = None  # a list: each I2C transaction is appended as (method, address, out, in_size, ranges)
 
 
 def _nodev():
     raise OSError(19)  # ENODEV
+
+
+def _send(address, buffer, start, end):
+    if sim is None:
+        _nodev()
+    n = len(buffer)
+    sim.write(address, buffer if start == 0 and (end is None or end >= n) else buffer[start:end])
+
+
+def _recv(address, buffer, start, end):
+    if sim is None:
+        _nodev()
+    end = len(buffer) if end is None or end > len(buffer) else end
+    data = sim.read(address, end - start)
+    for i in range(end - start):
+        buffer[start + i] = data[i]
+
+
+def _trace(method, address, out, in_buffer, ranges):
+    trace.append((method, address, None if out is None else bytes(out),
+                  0 if in_buffer is None else len(in_buffer), ranges))
 
 
 class _Bus:
@@ -30,17 +55,25 @@ class _Bus:
 
 class I2C(_Bus):
     def scan(self):
-        return []
+        return [] if sim is None else [a for a in sim.addresses() if 0x08 <= a <= 0x77]
 
     def readfrom_into(self, address, buffer, *, start=0, end=None):
-        _nodev()
+        if trace is not None:
+            _trace("readfrom_into", address, None, buffer, {"start": start, "end": end})
+        _recv(address, buffer, start, end)
 
     def writeto(self, address, buffer, *, start=0, end=None):
-        _nodev()
+        if trace is not None:
+            _trace("writeto", address, buffer, None, {"start": start, "end": end})
+        _send(address, buffer, start, end)
 
     def writeto_then_readfrom(self, address, out_buffer, in_buffer, *, out_start=0,
                               out_end=None, in_start=0, in_end=None):
-        _nodev()
+        if trace is not None:
+            _trace("writeto_then_readfrom", address, out_buffer, in_buffer,
+                   {"out_start": out_start, "out_end": out_end, "in_start": in_start, "in_end": in_end})
+        _send(address, out_buffer, out_start, out_end)
+        _recv(address, in_buffer, in_start, in_end)
 
 
 class SPI(_Bus):

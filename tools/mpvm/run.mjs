@@ -8,7 +8,10 @@
 //   node tools/mpvm/run.mjs < job.json        # job on stdin (no argument)
 //
 // Job JSON (every key optional except one of code/file):
-//   code         Python source to run as __main__ (tracebacks say "<stdin>").
+//   code         Python source to run as __main__ (tracebacks say "<stdin>"). A list of sources runs
+//                them one after another in the same __main__: this port's GC collects ONLY when control
+//                is back at the top level (gc.collect() inside running code just marks a collection as
+//                pending), so code that must see garbage freed ends one chunk with gc.collect().
 //   file         host path of a .py file to run as __main__ instead of `code` (tracebacks name it).
 //   argv         list of strings for sys.argv (default [file or "<stdin>"]).
 //   heap         initial GC heap in bytes: int, or a string like "163k" / "1m" (default 1 MiB).
@@ -234,6 +237,8 @@ try {
       "_mpvm_code = compile(_mpvm_src, _mpvm_fn, 'exec')\ndel _mpvm_src, _mpvm_fn\n" +
         "exec(_mpvm_code, globals())"
     );
+  } else if (Array.isArray(job.code)) {
+    for (const chunk of job.code) mp.runPython(String(chunk));
   } else {
     mp.runPython(source);
   }

@@ -1,0 +1,678 @@
+#!/usr/bin/env python3
+"""Benchmark figures for the DataLogger (`make bench`): figures with their targets, not pass/fail.
+
+1. Throughput (CPython, host stand-ins): log cycles per second of the whole pipeline -- the App
+   booted as `python -m host` boots it (default simulated bus: BME280 at 0x77 + MAX17048 at 0x36;
+   serial CSV + SD CSV) with App.log() driven straight off the scheduler's clock -- against a
+   hand-written loop doing the same driver reads and the same writes (a CSV line to the console
+   and to a file, flushed per line). Both run in one worker process, alternating rounds, with
+   the console on the same null sink and the BME280 in normal mode on the same "instant" bus.
+   Target: framework / baseline >= 0.8.
+2. Heap (MicroPython 1.27 VM): import cost of our code (core + default plugins) on top of the
+   third-party libraries, target <= 32 KB; the whole default stack against the 163 KB heap of an
+   ESP32-S3 without PSRAM; and the resident heap after App().boot() on simulated devices.
+3. Allocation per log cycle (VM): bytes allocated by one steady-state App.log() (target <= 1 KB)
+   and the retained growth over 10,000 cycles (must be ~0), with a per-component breakdown.
+   The App runs in the VM on host/sim's simulators behind host/vm/busio.py. Once booted, the
+   simulators' readings are frozen (their float maths is not firmware work), and what the
+   simulated bus itself allocates is measured by replaying one cycle's I2C transactions.
+
+In this VM the GC collects only between top-level chunks of code (tools/mpvm.py), so every
+resident-heap figure is read in a chunk of its own after a collection.
+
+    .venv/bin/python tools/bench.py [--quick]
+
+Library use (tests/test_bench.py runs each with tiny counts)::
+
+    throughput(rounds, cycles)     heap_imports()     heap_after_boot()
+    alloc_per_cycle(cycles, long_cycles)               alloc_breakdown(calls)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TOOLS = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(TOOLS)
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
+import bench_heap  # noqa: E402
+import mpvm  # noqa: E402
+
+THROUGHPUT_TARGET = 0.8
+OURS_TARGET_KB = 32
+ALLOC_TARGET = 1024
+BUDGET_KB = bench_heap.BUDGET_KB
+
+LIBS = list(bench_heap.DEFAULT_LIBS)
+LIB_DIRS = ["adafruit_bus_device", "adafruit_register", "adafruit_max1704x", "adafruit_bme280"]
+PLUGINS = ["plugins.sensors.auto", "plugins.sensors.bme280", "plugins.sensors.max17048",
+           "plugins.outputs.serial", "plugins.outputs.sdcard"]
+DEFAULT_BUS = os.path.join(REPO, "host", "sim", "default_bus.json")
+BME280_NORMAL = 0x03
+
+
+def _module_file(name: str):
+    base = os.path.join(REPO, *name.split("."))
+    for cand in (base + ".py", os.path.join(base, "__init__.py")):
+        if os.path.isfile(cand):
+            return cand
+    return None
+
+
+def _module_level_imports(name: str) -> set:
+    """Our modules that `name` imports when it is imported (not those imported inside functions)."""
+    import ast
+
+    path = _module_file(name)
+    if path is None:
+        return set()
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
+    found = set()
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                found.add(alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[:len(parts) - node.level + 1])
+                mod = base + ("." + node.module if node.module else "")
+            else:
+                mod = node.module or ""
+            found.add(mod)
+            for alias in node.names:
+                found.add(mod + "." + alias.name)
+        todo.extend(ast.iter_child_nodes(node))
+    out = set()
+    for mod in found:
+        parts = mod.split(".")
+        for i in range(1, len(parts) + 1):  # importing a.b imports the package a first
+            sub = ".".join(parts[:i])
+            if parts[0] in ("core", "plugins") and _module_file(sub):
+                out.add(sub)
+    out.discard(name)
+    return out
+
+
+def import_order(names) -> list:
+    """`names` leaves first (each after our modules it imports), so that importing them in this
+    order charges each module only its own cost."""
+    names = set(names)
+    order: list = []
+    state: dict = {}
+
+    def visit(n):
+        if state.get(n):
+            return
+        state[n] = 1
+        for dep in sorted(_module_level_imports(n)):
+            visit(dep)
+        order.append(n)
+
+    for n in sorted(names):
+        visit(n)
+    return [n for n in order if n in names or n.split(".")[0] in ("core", "plugins")]
+
+
+def bench_bus() -> dict:
+    """The default bus, with the BME280's conversions taking no simulated time."""
+    with open(DEFAULT_BUS) as f:
+        doc = json.load(f)
+    for dev in doc["devices"]:
+        if dev["type"] == "BME280":
+            dev["instant"] = True
+    return doc
+
+
+# ------------------------------------------------------------------ 1. throughput (CPython)
+
+def throughput(rounds: int = 15, cycles: int = 1000, timeout: float = 300) -> dict:
+    """Run the throughput comparison in a fresh worker process (it puts host/stubs first on
+    sys.path and changes directory, which must not leak into the caller)."""
+    proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--throughput-worker",
+                           str(rounds), str(cycles)], capture_output=True, text=True, timeout=timeout,
+                          cwd=REPO)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("@@THROUGHPUT ")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError("throughput worker failed (rc=%d):\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr))
+    return json.loads(lines[-1][len("@@THROUGHPUT "):])
+
+
+def _throughput_worker(rounds: int, cycles: int) -> dict:
+    tmp = tempfile.mkdtemp(prefix="bench-throughput-")
+    drive, card, root = (os.path.join(tmp, d) for d in ("drive", "sd", "root"))
+    for d in (drive, card, root):
+        os.makedirs(d)
+    with open(os.path.join(drive, "settings.toml"), "w") as f:
+        f.write("LOGGING_TIMER_INTERVAL = 10  # < 1000 ms: the BME280 plugin uses normal mode\n")
+    bus_file = os.path.join(tmp, "bus.json")
+    with open(bus_file, "w") as f:
+        json.dump(bench_bus(), f)
+
+    # As host/__main__.py does: stand-ins first, the repo last, the board's root as cwd.
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != REPO]
+    sys.path[:0] = [os.path.join(REPO, "host", "stubs")]
+    sys.path.append(REPO)
+    from host import runtime
+
+    runtime.DRIVE, runtime.SD_DIR, runtime.BUS_FILE, runtime.bus = drive, card, bus_file, None
+    runtime.get_bus()
+    os.symlink(os.path.join(drive, "settings.toml"), os.path.join(root, "settings.toml"))
+    os.chdir(root)
+
+    real_stdout = sys.stdout
+    sink = open(os.devnull, "w", buffering=1)  # line-buffered, as the host runner's console
+    sys.stdout = sink
+    app = None
+    try:
+        app, fw = _framework(cycles)
+        base, reads, base_bme = _baseline(cycles)
+        for loop in (fw, base, reads):
+            loop(max(cycles // 10, 1))  # warm-up
+        fw_rates, base_rates, read_rates = [], [], []
+        for _ in range(rounds):
+            fw_rates.append(fw(cycles))
+            base_rates.append(base(cycles))
+            read_rates.append(reads(cycles))
+    finally:
+        sys.stdout = real_stdout
+        sink.close()
+        if app is not None:
+            app.close()
+    sim = runtime.get_bus().get(0x77)
+    # Best round of each loop: the figure least disturbed by whatever else the machine does.
+    ratios = [a / b for a, b in zip(fw_rates, base_rates)]
+    fw_rate, base_rate = max(fw_rates), max(base_rates)
+    # The rest of a cycle once the reads are taken out, round by round (neighbours in time).
+    fw_rest = statistics.median([1e6 / f - 1e6 / r for f, r in zip(fw_rates, read_rates)])
+    base_rest = statistics.median([1e6 / b - 1e6 / r for b, r in zip(base_rates, read_rates)])
+    with open(os.path.join(card, "sfe0001.txt")) as f:
+        fw_line = f.read().splitlines()[-1]
+    with open(os.path.join(card, "baseline.txt")) as f:
+        base_line = f.read().splitlines()[-1]
+    return {
+        "rounds": rounds,
+        "cycles": cycles,
+        "framework_hz": fw_rate,
+        "baseline_hz": base_rate,
+        "ratio": fw_rate / base_rate,
+        "median_round_ratio": statistics.median(ratios),
+        "ratios": ratios,
+        "framework_us": 1e6 / fw_rate,
+        "baseline_us": 1e6 / base_rate,
+        "overhead_us": 1e6 / fw_rate - 1e6 / base_rate,
+        "reads_us": statistics.median([1e6 / r for r in read_rates]),
+        "framework_rest_us": fw_rest,
+        "baseline_rest_us": base_rest,
+        "bme280_normal_mode": [d.sensor.mode for _, d in app.devices if hasattr(d.sensor, "mode")] == [BME280_NORMAL]
+        and base_bme.mode == BME280_NORMAL and sim.regs[0xF4] & 0x03 == BME280_NORMAL,
+        "framework_line": fw_line,
+        "baseline_line": base_line,
+    }
+
+
+def _framework(cycles):
+    from core.app import App
+
+    app = App()
+    app.boot()
+    assert [d.section.name for _, d in app.devices] == ["MAX17048", "BME280"], app.devices
+    clock = app.scheduler.now_ms
+    log = app.log
+
+    def run(n):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            log(clock())
+        return n / (time.perf_counter() - t0)
+
+    return app, run
+
+
+def _baseline(cycles):
+    """What one would write by hand: the drivers, a CSV line, print it, append it, flush."""
+    import board
+    import busio
+    from adafruit_bme280.basic import Adafruit_BME280_I2C
+    from adafruit_max1704x import MAX17048
+
+    i2c = busio.I2C(board.SCL, board.SDA)
+    gauge = MAX17048(i2c, 0x36)
+    bme = Adafruit_BME280_I2C(i2c, 0x77)
+    bme.mode = BME280_NORMAL
+    out = open(os.path.join("sd", "baseline.txt"), "a")
+    print("Time,Entry,Board,Voltage,SOC,Rate,Humidity,TempF,TempC,Pressure,AltM,AltF")
+    start_ms = time.monotonic_ns() // 1000000
+    epoch_base_ms = int(time.time()) * 1000 - start_ms
+    state = {"entry": 0}
+
+    def run(n):
+        entry = state["entry"]
+        t0 = time.perf_counter()
+        for _ in range(n):
+            now = time.monotonic_ns() // 1000000
+            entry += 1
+            secs, ms = divmod(epoch_base_ms + now, 1000)
+            t = time.gmtime(secs)
+            celsius = bme.temperature
+            pascal = bme.pressure * 100.0
+            metres = 44330.0 * (1.0 - (pascal / 101325.0) ** 0.1903)
+            line = "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ,%d,DataLogger IoT,%.2f,%.1f,%.1f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f" % (
+                t[0], t[1], t[2], t[3], t[4], t[5], ms, entry,
+                gauge.cell_voltage, gauge.cell_percent, gauge.charge_rate,
+                bme.humidity, celsius * 9.0 / 5.0 + 32.0, celsius, pascal, metres, metres * 3.28084)
+            print(line)
+            out.write(line)
+            out.write("\n")
+            out.flush()
+        rate = n / (time.perf_counter() - t0)
+        state["entry"] = entry
+        return rate
+
+    def reads(n):
+        """The driver reads alone (shared by both loops; mostly the simulators' work)."""
+        t0 = time.perf_counter()
+        for _ in range(n):
+            bme.temperature, bme.pressure, bme.humidity
+            gauge.cell_voltage, gauge.cell_percent, gauge.charge_rate
+        return n / (time.perf_counter() - t0)
+
+    return run, reads, bme
+
+
+# ------------------------------------------------------------------ VM set-up shared by 2 and 3
+
+def _vm_files(tmp: str) -> list:
+    settings = os.path.join(tmp, "settings.toml")
+    with open(settings, "w") as f:
+        f.write("LOGGING_TIMER_INTERVAL = 10\n")
+    return ["core", "plugins", "host/sim", {"src": os.path.join(REPO, "host", "__init__.py"), "dst": "/host/__init__.py"},
+            {"src": settings, "dst": "/settings.toml"}]
+
+
+# Imported before the App so that they don't count: on the board they are built in (the
+# stand-ins) or absent (the simulators).
+_VM_PRELUDE = '''
+import gc, json, sys
+for _n in %r:
+    try:
+        __import__(_n)
+    except ImportError:
+        pass
+import busio
+from host.sim.bus import parse_bus
+busio.sim = parse_bus(json.loads(%r))
+''' % (bench_heap.PRELOAD, json.dumps(bench_bus()))
+
+# Boot the App on the simulated devices and take one observation; then freeze the simulators'
+# readings (their float maths is simulator work, not firmware work: the registers keep the last
+# sample, as a real sensor's would between conversions).
+_VM_BOOT = '''
+from core.app import App
+app = App()
+app.boot()
+clock = app.scheduler.now_ms
+app.log(clock())
+
+def _frozen():
+    pass
+
+for _d in busio.sim.devices.values():
+    _d._before_read = _frozen
+
+# Steady state: past 2**30 ns of uptime time.monotonic_ns() is a long int (it is on a board one
+# second after boot), and so are the simulators' clocks.
+import time
+while busio.sim.now_s() < 1.2:
+    time.sleep(0.1)
+
+class Cycle:
+    def __init__(self, app):
+        self.app = app
+        self.clock = app.scheduler.now_ms
+
+    def cycle(self):
+        self.app.log(self.clock())
+
+obj = Cycle(app)
+'''
+
+
+def _vm_run(code, files, what):
+    rc, out = mpvm.run(code, files, libs=LIB_DIRS)
+    if rc != 0:
+        raise RuntimeError("%s failed in the VM (rc=%d):\n%s" % (what, rc, out))
+    return out
+
+
+def _marked(out: str, mark: str) -> dict:
+    line = next((ln for ln in out.splitlines() if ln.startswith(mark + " ")), None)
+    if line is None:
+        raise RuntimeError("no %s line in the VM output:\n%s" % (mark, out[-3000:]))
+    return json.loads(line[len(mark) + 1:])
+
+
+# ------------------------------------------------------------------ 2. heap (VM)
+
+_OURS = ("core", "plugins")
+_LIB_TOPS = tuple(n.split(".")[0] for n in LIBS)
+
+# Records every module of ours or of the libraries that gets imported, lazily-imported and
+# later-released ones included (MicroPython lets builtins.__import__ be replaced).
+_VM_IMPORT_HOOK = """
+import builtins
+_seen = [None] * 256  # allocated before the baseline: recording allocates nothing that stays
+_count = [0]
+_import = builtins.__import__
+
+def _hook(name, *args):
+    module = _import(name, *args)
+    for _m in sys.modules:
+        if _m not in _seen and _m.split('.')[0] in %r:
+            _seen[_count[0]] = _m
+            _count[0] += 1
+    return module
+
+builtins.__import__ = _hook
+""" % ((_OURS + _LIB_TOPS),)
+
+
+def heap_after_boot(cycles: int = 50) -> dict:
+    """Resident heap (after a collection at the top level) once App().boot() is done, and after
+    `cycles` log cycles, measured from a baseline with the stand-ins and simulators loaded.
+    Also names the modules the boot imported and those still resident after it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        code = [
+            _VM_PRELUDE + _VM_IMPORT_HOOK + "_R = {'base': 0, 'boot': 0, 'boot2': 0, 'logged': 0}\n"
+            "def _mark(k):\n    _R[k] = gc.mem_alloc()\n    gc.collect()\ngc.collect()\n",
+            "_mark('base')",
+            "from core.app import App\napp = App()\napp.boot()\nbuiltins.__import__ = _import\ngc.collect()\n",
+            "_mark('boot')",
+            "_resident = sorted(m for m in sys.modules if m.split('.')[0] in %r)\n"
+            "_seen = sorted(_seen[:_count[0]])\ngc.collect()\n" % ((_OURS + _LIB_TOPS),),
+            "_mark('boot2')",
+            "for _i in range(%d):\n    app.log(app.scheduler.now_ms())\ngc.collect()\n" % cycles,
+            "_mark('logged')",
+            "print('@@BOOT', json.dumps({'baseline_bytes': _R['base'], 'boot_bytes': _R['boot'] - _R['base'],"
+            " 'logged_bytes': _R['logged'] - _R['boot2'] + _R['boot'] - _R['base'], 'imported': _seen,"
+            " 'resident': _resident}))",
+        ]
+        out = _vm_run(code, _vm_files(tmp), "boot")
+    res = _marked(out, "@@BOOT")
+    res["cycles"] = cycles
+    return res
+
+
+def heap_imports(boot: dict | None = None) -> dict:
+    """Import cost: the libraries first, then each of our modules that a default boot imports
+    (leaves first), each on top of the ones before. `boot` is heap_after_boot()'s result."""
+    if boot is None:
+        boot = heap_after_boot(cycles=0)
+    ours = [m for m in boot["imported"] if m.split(".")[0] in _OURS]
+    res = bench_heap.bench_imports(LIBS, import_order(ours))
+    bad = [r for r in res["rows"] if r["status"] != "ok"]
+    if bad:
+        raise RuntimeError("imports failed in the VM: %r" % bad)
+    for r in res["rows"]:
+        r["resident"] = r["kind"] == "lib" or r["name"] in boot["resident"]
+    libs = sum(r["bytes"] for r in res["rows"] if r["kind"] == "lib")
+    ours_bytes = sum(r["bytes"] for r in res["rows"] if r["kind"] == "ours")
+    res.update(libs_bytes=libs, ours_bytes=ours_bytes, whole_bytes=libs + ours_bytes,
+               released_bytes=sum(r["bytes"] for r in res["rows"] if not r["resident"]))
+    return res
+
+
+# ------------------------------------------------------------------ 3. allocation per cycle (VM)
+
+def alloc_per_cycle(cycles: int = 1000, long_cycles: int = 10000, warmup: int = 100) -> dict:
+    """bench_heap.measure_alloc on App.log() with the App booted in the VM."""
+    with tempfile.TemporaryDirectory() as tmp:
+        r = bench_heap.measure_alloc(_VM_PRELUDE + _VM_BOOT, cycles, long_cycles, _vm_files(tmp),
+                                     warmup=warmup, libs=LIB_DIRS)
+    r.pop("output", None)
+    r["bytes_per_cycle_int"] = int(round(r["bytes_per_cycle"]))
+    return r
+
+
+# One cycle's I2C transactions are recorded, then replayed through the same busio stand-in and
+# simulators: what they allocate is the simulated bus's, which a board's C busio doesn't allocate.
+_VM_BREAKDOWN = '''
+class Replay:
+    """One cycle's recorded I2C transactions, replayed with the same buffer sizes and ranges."""
+
+    def __init__(self, i2c, ops):
+        self.i2c = i2c
+        self.ops = [(m, a, out, bytearray(n) if n else None, r) for m, a, out, n, r in ops]
+
+    def cycle(self, _=None):
+        i2c = self.i2c
+        for m, a, out, buf, r in self.ops:
+            while not i2c.try_lock():
+                pass
+            if m == "readfrom_into":
+                i2c.readfrom_into(a, buf, start=r["start"], end=r["end"])
+            elif m == "writeto":
+                i2c.writeto(a, out, start=r["start"], end=r["end"])
+            else:
+                i2c.writeto_then_readfrom(a, out, buf, out_start=r["out_start"], out_end=r["out_end"],
+                                          in_start=r["in_start"], in_end=r["in_end"])
+            i2c.unlock()
+
+def _record(fn, arg):
+    busio.trace = []
+    fn(arg)
+    ops = busio.trace
+    busio.trace = None
+    return Replay(busio.I2C(None, None), ops)  # every VM I2C object reaches the same simulators
+
+def _alloc(fn, arg, n):
+    fn(arg)
+    gc.disable()
+    a = gc.mem_alloc()
+    for _ in range(n):
+        fn(arg)
+    b = gc.mem_alloc()
+    gc.enable()
+    return (b - a) / n
+
+def _nothing(_):
+    pass
+
+_N = @CALLS@
+_rows = []
+
+def _row(name, make):
+    """make() gives (fn, arg); a part that no longer exists is reported, not fatal."""
+    try:
+        fn, arg = make()
+        _rows.append([name, _alloc(fn, arg, _N), None])
+    except Exception as err:
+        _rows.append([name, None, type(err).__name__ + ": " + str(err)])
+
+_obs = app.observation
+_now = clock()
+for _task, _dev in app.devices:
+    _row("read " + _dev.section.name + " (plugin + driver + bus)", lambda: (_dev.read, 0))
+    _row("  of which the simulated bus", lambda: (_record(_dev.read, 0).cycle, 0))
+_row("timestamp (App.timestamp)", lambda: (app.timestamp, _now))
+
+def _csv(obs):
+    obs.changed()
+    obs.csv()
+
+_row("CSV text (Observation.csv)", lambda: (_csv, _obs))
+for _task, _out in app.outputs:
+    _row("write " + _task.name + " (CSV cached)", lambda: (_out.write, _obs))
+
+def _call_overhead():
+    from core.scheduler import Task
+    t = Task("bench")
+    return (lambda a: app.scheduler.call(t, _nothing, a)), 0
+
+_row("Scheduler.call overhead", _call_overhead)
+_row("clock read (now_ms: time.monotonic_ns() // 10**6)", lambda: ((lambda a: clock()), 0))
+_row("whole App.log()", lambda: ((lambda a: obj.cycle()), 0))
+_row("  of which the simulated bus", lambda: (_record(lambda a: obj.cycle(), 0).cycle, 0))
+_sched = app.scheduler
+_sched.now_ms = lambda: 1000
+_row("  with a clock that allocates nothing", lambda: ((lambda a: app.log(1000)), 0))
+_sched.now_ms = clock
+
+# What-ifs for the biggest firmware items, measured the same way.
+from core.timefmt import civil_from_days
+
+def _iso_one_format(epoch_ms):
+    secs, ms = divmod(epoch_ms, 1000)
+    days, sod = divmod(secs, 86400)
+    y, mo, d = civil_from_days(days)
+    return "%d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (y, mo, d, sod // 3600, sod // 60 % 60, sod % 60, ms)
+
+_day0, _msd0 = divmod(app.epoch_base_ms, 86400000)  # once at boot: small ints from here on
+_date = {}
+
+def _iso_small_ints(now):
+    msd = _msd0 + now  # ms since the boot day's midnight: a small int for 12 days of uptime
+    day = _day0 + msd // 86400000
+    text = _date.get(day)
+    if text is None:
+        _date.clear()
+        y, mo, d = civil_from_days(day)
+        text = _date[day] = "%d-%02d-%02dT" % (y, mo, d)
+    sod, ms = divmod(msd % 86400000, 1000)
+    return "%s%02d:%02d:%02d.%03dZ" % (text, sod // 3600, sod // 60 % 60, sod % 60, ms)
+
+def _iso_check(fn, arg):
+    assert fn(arg) == app.timestamp(_now), (fn(arg), app.timestamp(_now))
+    return fn, arg
+
+_row("what-if: ISO8601 as one %-format",
+     lambda: _iso_check(lambda a: _iso_one_format(app.epoch_base_ms + a), _now))
+_row("what-if: ... on small ints, date cached per day", lambda: _iso_check(_iso_small_ints, _now))
+
+def _csv_one_format():
+    flat = []
+    fmt = []
+    for s in _obs.sections:
+        for i in range(len(s.values)):
+            v = s.values[i]
+            flat.append(v)
+            fmt.append("%s" if not isinstance(v, float) else "%%.%df" % (2 if s.digits[i] is None else s.digits[i]))
+    fmt = ",".join(fmt)
+    _obs.changed()
+    assert fmt % tuple(flat) == _obs.csv(), (fmt % tuple(flat), _obs.csv())
+    return (lambda a: fmt % tuple(flat)), 0
+
+_row("what-if: CSV as one %-format of a flat value list", _csv_one_format)
+print("@@BREAKDOWN", json.dumps(_rows))
+'''
+
+
+def alloc_breakdown(calls: int = 200) -> dict:
+    """Bytes allocated per call by each part of a log cycle, in the VM (garbage included)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = _vm_run(_VM_PRELUDE + _VM_BOOT + _VM_BREAKDOWN.replace("@CALLS@", str(int(calls))), _vm_files(tmp), "breakdown")
+    rows = _marked(out, "@@BREAKDOWN")  # [name, bytes per call or None, error or None]
+    names = [r[0] for r in rows]
+    whole = rows[names.index("whole App.log()")][1]
+    bus = rows[names.index("whole App.log()") + 1][1]
+    if whole is None or bus is None:
+        raise RuntimeError("breakdown: App.log() could not be measured: %r" % rows)
+    return {"calls": calls, "rows": rows, "whole_bytes": whole, "bus_bytes": bus, "net_bytes": whole - bus}
+
+
+# ------------------------------------------------------------------ report
+
+def _kb(n):
+    return "%.1f" % (n / 1024.0)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--throughput-worker"]:
+        res = _throughput_worker(int(argv[1]), int(argv[2]))
+        print("@@THROUGHPUT " + json.dumps(res))
+        return 0
+    quick = "--quick" in argv  # small counts: a smoke run (tests/test_bench.py)
+    t_start = time.time()
+    try:
+        mpvm.check_setup()
+    except mpvm.MpvmSetupError as e:
+        print(e, file=sys.stderr)
+        return 2
+
+    print("DataLogger IoT benchmarks (figures, not pass/fail)\n")
+
+    # 1
+    tp = throughput(*((3, 300) if quick else (15, 1000)))
+    print("1. Throughput on CPython (host stand-ins, simulated bus with instant BME280, normal mode: %s)"
+          % ("yes" if tp["bme280_normal_mode"] else "NO"))
+    print("   %-44s %10s %10s" % ("(best round)", "cycles/s", "us/cycle"))
+    print("   %-44s %10.0f %10.1f" % ("framework (App.log: 2 devices, serial+SD CSV)", tp["framework_hz"], tp["framework_us"]))
+    print("   %-44s %10.0f %10.1f" % ("hand-written loop (same reads and writes)", tp["baseline_hz"], tp["baseline_us"]))
+    print("   ratio framework/baseline: %.2f   (target >= %.1f)" % (tp["ratio"], THROUGHPUT_TARGET))
+    print("   [best of %d alternating rounds of %d cycles each; per-round ratios: median %.2f, %s]" % (
+        tp["rounds"], tp["cycles"], tp["median_round_ratio"], " ".join("%.2f" % r for r in tp["ratios"])))
+    print("   framework overhead: %.1f us per cycle. The same driver reads alone take %.0f us (mostly the"
+          % (tp["overhead_us"], tp["reads_us"]))
+    print("   simulators' work); the rest of a cycle (median over rounds): framework %.1f us, hand-written %.1f us."
+          % (tp["framework_rest_us"], tp["baseline_rest_us"]))
+    print("   last lines: framework %s" % tp["framework_line"])
+    print("               baseline  %s\n" % tp["baseline_line"])
+
+    # 2
+    boot = heap_after_boot()
+    imp = heap_imports(boot)
+    print("2. Heap in the MicroPython 1.27 VM (resident after gc at the top level)")
+    w = 34
+    print("   %-*s %8s" % (w, "module (each on top of those above)", "KB"))
+    for kind, title in (("lib", "third-party libraries"), ("ours", "our code at import")):
+        for r in imp["rows"]:
+            if r["kind"] == kind:
+                print("   %-*s %8s%s" % (w, r["name"], _kb(r["bytes"]), "" if r["resident"] else "   released after boot"))
+        total = imp["libs_bytes"] if kind == "lib" else imp["ours_bytes"]
+        target = "" if kind == "lib" else "   (target <= %d KB)" % OURS_TARGET_KB
+        print("   %-*s %8s%s" % (w, "= " + title, _kb(total), target))
+    print("   %-*s %8s   = %.0f%% of the %d KB heap of an ESP32-S3 without PSRAM" % (
+        w, "= whole default stack at import", _kb(imp["whole_bytes"]), 100.0 * imp["whole_bytes"] / 1024 / BUDGET_KB,
+        BUDGET_KB))
+    print("   %-*s %8s   = %.0f%% of %d KB: libraries %s + ours and the App's objects %s" % (
+        w, "resident after App().boot()", _kb(boot["boot_bytes"]), 100.0 * boot["boot_bytes"] / 1024 / BUDGET_KB,
+        BUDGET_KB, _kb(imp["libs_bytes"]), _kb(boot["boot_bytes"] - imp["libs_bytes"])))
+    print("   %-*s %8s" % (w, "resident after %d log cycles" % boot["cycles"], _kb(boot["logged_bytes"])))
+    print("   (VM baseline before any of it: %s KB, not counted)\n" % _kb(imp["baseline"]))
+
+    # 3
+    al = alloc_per_cycle(*((200, 1000) if quick else (1000, 10000)))
+    bd = alloc_breakdown(50 if quick else 200)
+    print("3. Allocation per log cycle in the VM (App booted on simulated devices, serial + SD CSV)")
+    print("   allocated per cycle: %d bytes (measure_alloc over %d cycles; target <= %d)" % (
+        al["bytes_per_cycle_int"], al["cycles"], ALLOC_TARGET))
+    print("     of which the simulated bus (replayed transactions): %.0f bytes; pipeline alone: %.0f bytes" % (
+        bd["bus_bytes"], al["bytes_per_cycle"] - bd["bus_bytes"]))
+    print("   retained growth over %d cycles: %d bytes (first half %d, second half %d; must be ~0)" % (
+        al["long_cycles"], al["retained_growth"], al["retained_growth_first_half"],
+        al["retained_growth_second_half"]))
+    print("   breakdown (bytes per call, garbage included). NB the VM boxes every float result in 16 bytes;")
+    print("   CircuitPython keeps 30-bit floats in the object word and allocates none: the BME280 driver's")
+    print("   compensation and the plugin's altitude maths make ~150 float results a cycle (~2.4 KB here).")
+    for name, nbytes, error in bd["rows"]:
+        print("     %-52s %8s" % (name, "%.0f" % nbytes if error is None else "n/a: " + error))
+    print("\n(%.0f s)" % (time.time() - t_start))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
