@@ -32,7 +32,7 @@ def setup(app):
             module = sys.modules[name]
             if not module.probe(i2c, address):
                 continue
-            found.append(module.Device(i2c, address, app.interval_ms))
+            found.append(module.Device(i2c, address))
         except (ImportError, OSError, RuntimeError, ValueError) as err:
             app.warn(kind + " at " + hex(address) + ": " + type(err).__name__ + ": " + str(err) + "; skipped")
     _name_duplicates(found)

@@ -21,7 +21,7 @@ def probe(i2c, address):
 
 
 class Device:
-    def __init__(self, i2c, address, interval_ms):
+    def __init__(self, i2c, address):
         from adafruit_max1704x import MAX17048
         self.address = address
         self.sensor = MAX17048(i2c, address)
