@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -215,6 +216,8 @@ def _throughput_worker(rounds: int, cycles: int) -> dict:
         fw_line = f.read().splitlines()[-1]
     with open(os.path.join(card, "baseline.txt")) as f:
         base_line = f.read().splitlines()[-1]
+    os.chdir(REPO)
+    shutil.rmtree(tmp, ignore_errors=True)
     return {
         "rounds": rounds,
         "cycles": cycles,
