@@ -9,12 +9,13 @@ from core.observation import Observation, Section
 from core.scheduler import Scheduler
 from core.schema import BOOL, INT, STR, Prop
 from core.settings import Settings
-from core.timefmt import MODES, iso8601
+from core.timefmt import MODES, WallClock
+from adafruit_ticks import ticks_diff, ticks_ms
 
 VERSION = "0.1.0"
 DEFAULT_PLUGINS = "sensors.auto, outputs.serial, outputs.sdcard"
 # Boot-only modules, dropped after boot so their code gives its heap back.
-BOOT_ONLY = ("core.boot", "core.resolve", "core.tomlenv", "core.savedfile")
+BOOT_ONLY = ("core.boot", "core.resolve", "core.coerce", "core.tomlenv", "core.savedfile")
 
 PLUGINS = Prop("Application Settings", "Plugins", STR, DEFAULT_PLUGINS,
                "Plugins to load, comma-separated (kind.name)", key="PLUGINS")
@@ -31,9 +32,9 @@ for _n in range(1, 5):
 CORE_PROPERTIES = [PLUGINS, INTERVAL, TIMESTAMP, TIME_ZONE, FALLBACK_RESTORE] + WIFI + list(pins.PROPERTIES)
 
 
-def now_ms():
-    # Integer ms: time.monotonic() is a 32-bit float on the board and loses ms after hours.
-    return time.monotonic_ns() // 1000000
+# The tick clock: integer ms that never allocate (time.monotonic() is a 32-bit float on the
+# board and loses ms after hours; monotonic_ns() is a long int that allocates on every read).
+now_ms = ticks_ms
 
 
 def release(names):
@@ -59,8 +60,11 @@ class App:
         self.devices = []  # (Task, device)
         self.outputs = []  # (Task, output)
         self.pollers = []  # (Task, object with poll(now))
-        self.started_ms = now_ms()
-        self.epoch_base_ms = int(time.time()) * 1000 - self.started_ms
+        self.last_ms = now_ms()
+        self.wall = WallClock(int(time.time()) * 1000)  # the RTC's time, advanced by ticks
+        self.uptime = WallClock(0)
+        self._tz_key = None
+        self._tz_offset = 0
         self.interval_ms = INTERVAL.default
         self.time_mode = MODES.index(TIMESTAMP.default)
         self.tz = None
@@ -82,25 +86,33 @@ class App:
         release(BOOT_ONLY + tuple(released))
         self.scheduler = Scheduler(now_ms, self.warn, self.interval_ms)
 
-    def timestamp(self, now):
+    def timestamp(self):
         mode = self.time_mode
+        wall = self.wall
         if mode == 1:
-            return now - self.started_ms
-        epoch_ms = self.epoch_base_ms + now
+            return self.uptime.epoch_ms()
         if mode == 2:
-            return epoch_ms // 1000
+            return wall.epoch_ms() // 1000
         if mode == 3:
-            return epoch_ms
+            return wall.epoch_ms()
         if mode == 4 or self.tz is None:
-            return iso8601(epoch_ms)
-        return iso8601(epoch_ms, self.tz.utc_offset(epoch_ms // 1000))
+            return wall.iso()
+        key = wall.day * 1440 + wall.ms // 60000  # the zone's offset is looked up once a minute
+        if key != self._tz_key:
+            self._tz_key = key
+            self._tz_offset = self.tz.utc_offset(wall.epoch_ms() // 1000)
+        return wall.iso(self._tz_offset)
 
     def log(self, now):
         """Take one observation and hand it to every output."""
         self.entry += 1
+        step = ticks_diff(now, self.last_ms)  # logs are at most a day apart: well inside the ticks' range
+        self.last_ms = now
+        self.wall.advance(step)
+        self.uptime.advance(step)
         values = self.general.values
         if self.time_mode:
-            values[0] = self.timestamp(now)
+            values[0] = self.timestamp()
             values[1] = self.entry
         else:
             values[0] = self.entry

@@ -38,8 +38,7 @@ def _heap(app):
 
 
 def _uptime(app):
-    from core.app import now_ms
-    secs = (now_ms() - app.started_ms) // 1000
+    secs = app.uptime.epoch_ms() // 1000  # as of the last observation
     app.info("up " + str(secs // 86400) + " d " + str(secs // 3600 % 24) + " h " + str(secs // 60 % 60)
              + " min " + str(secs % 60) + " s; " + str(app.entry) + " observations")
 

@@ -31,7 +31,7 @@ def format_value(value, digits):
     """A value as the original writes it: floats at the parameter's precision, arrays as [a,b]."""
     if value is None:
         return ""
-    if isinstance(value, float):
+    if isinstance(value, float) or digits is not None and isinstance(value, int) and not isinstance(value, bool):
         return _FLOAT_FORMATS[2 if digits is None else digits] % value
     if isinstance(value, (list, tuple)):
         return "[" + ",".join([format_value(v, digits) for v in value]) + "]"
@@ -59,6 +59,13 @@ class Observation:
         self.sections = list(sections)
         self._csv = None
         self._json = None
+        # The CSV line in one %-format over a reused list: far fewer allocations per cycle.
+        formats = []
+        for section in self.sections:
+            for digits in section.digits:
+                formats.append("%s" if digits is None else _FLOAT_FORMATS[digits])
+        self._csv_format = ",".join(formats)
+        self._flat = [None] * len(formats)
 
     def changed(self):
         """Forget cached texts; call after the values of a new tick are in."""
@@ -74,14 +81,31 @@ class Observation:
 
     def csv(self):
         if self._csv is None:
-            parts = []
-            for section in self.sections:
-                values = section.values
-                digits = section.digits
-                for i in range(len(values)):
-                    parts.append(format_value(values[i], digits[i]))
-            self._csv = ",".join(parts)
+            self._csv = self._csv_fast() or self._csv_slow()
         return self._csv
+
+    def _csv_fast(self):
+        """The line in one format, or None when a value needs the general path (empty, array, quoted)."""
+        flat = self._flat
+        i = 0
+        for section in self.sections:
+            for value in section.values:
+                if value is None or isinstance(value, (list, tuple)):
+                    return None
+                if isinstance(value, str) and ("," in value or '"' in value):
+                    return None
+                flat[i] = value
+                i += 1
+        return self._csv_format % tuple(flat)
+
+    def _csv_slow(self):
+        parts = []
+        for section in self.sections:
+            values = section.values
+            digits = section.digits
+            for i in range(len(values)):
+                parts.append(format_value(values[i], digits[i]))
+        return ",".join(parts)
 
     def json(self):
         if self._json is None:

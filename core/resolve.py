@@ -4,6 +4,7 @@ Every bad input is named with its file, line or key and the reason; the default 
 instead and the logger keeps running. Released after boot (see core.app.release).
 """
 from core import savedfile, tomlenv
+from core.coerce import coerce
 
 TOML_PATH = "settings.toml"
 SAVED = "saved settings"
@@ -48,7 +49,7 @@ class Resolver:
     def peek(self, prop):
         """The value from settings.toml or the default, before saved settings are known."""
         try:
-            return prop.coerce(self._toml[prop.key]) if prop.key in self._toml else prop.default
+            return coerce(prop, self._toml[prop.key]) if prop.key in self._toml else prop.default
         except ValueError:
             return prop.default
 
@@ -69,7 +70,7 @@ class Resolver:
         toml_value = None
         if key in self._toml:
             try:
-                toml_value = prop.coerce(self._toml[key])
+                toml_value = coerce(prop, self._toml[key])
                 settings.values[key] = toml_value
                 settings.sources[key] = self._toml_path + " line " + str(self._lines[key])
             except ValueError as err:
@@ -79,7 +80,7 @@ class Resolver:
         if raw is None or prop.secret and raw == "":
             return  # the original writes secrets as "", which must not wipe a value
         try:
-            saved_value = prop.coerce(raw)
+            saved_value = coerce(prop, raw)
         except ValueError as err:
             self._say(self._saved_where + ": \"" + prop.section + "\"/\"" + prop.name + "\": " + str(err)
                       + "; ignored")

@@ -260,9 +260,10 @@ def adler32(data):
 def nvm_image(payload):
     """Header + payload bytes for microcontroller.nvm."""
     n = len(payload)
-    check = adler32(payload)
-    return (NVM_MAGIC + bytes(((n >> 8) & 0xFF, n & 0xFF, (check >> 24) & 0xFF, (check >> 16) & 0xFF,
-                               (check >> 8) & 0xFF, check & 0xFF)) + payload)
+    length = bytes(((n >> 8) & 0xFF, n & 0xFF))
+    check = adler32(length + payload)  # the length is under the check too: a flipped length is caught
+    return (NVM_MAGIC + length + bytes(((check >> 24) & 0xFF, (check >> 16) & 0xFF, (check >> 8) & 0xFF,
+                                        check & 0xFF)) + payload)
 
 
 def nvm_payload(image):
@@ -276,6 +277,6 @@ def nvm_payload(image):
         return None, "length " + str(n) + " runs past the end"
     payload = bytes(image[_HEADER:_HEADER + n])
     check = (image[6] << 24) | (image[7] << 16) | (image[8] << 8) | image[9]
-    if adler32(payload) != check:
+    if adler32(bytes(image[4:6]) + payload) != check:
         return None, "checksum mismatch"
     return payload, None

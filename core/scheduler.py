@@ -2,8 +2,11 @@
 
 It runs the log timer, gives each plugin a bounded slice, isolates a plugin that raises (retry
 with backoff, disable after repeated failures) and counts missed ticks instead of hiding them.
-The clock is passed in, so the same code runs on the board, on the host and in the test VM.
+Times are adafruit_ticks values (supervisor.ticks_ms on the board): small integers that wrap
+every 2**29 ms and never allocate, compared only through ticks_diff. The clock is passed in,
+so the same code runs on the board, on the host and in the test VM.
 """
+from adafruit_ticks import ticks_add, ticks_diff
 
 RATE_WINDOW = 12  # the original's "Rate Metric" is the mean of the last 12 log intervals
 MAX_FAILURES = 5
@@ -17,7 +20,7 @@ class Task:
     def __init__(self, name):
         self.name = name
         self.failures = 0
-        self.retry_at = 0
+        self.retry_at = None  # a tick while backing off; None otherwise (ticks wrap: never keep an old one)
         self.disabled = False
         self.overruns = 0
 
@@ -36,20 +39,21 @@ class Scheduler:
 
     def due(self, now):
         """True when a log tick is due; skipped ticks are counted in `missed`."""
-        late = now - self.next_tick
+        late = ticks_diff(now, self.next_tick)
         if late < 0:
             return False
-        if late >= self.interval_ms:
-            self.missed += late // self.interval_ms
-        self.next_tick += (late // self.interval_ms + 1) * self.interval_ms
+        skipped = late // self.interval_ms
+        self.missed += skipped
+        self.next_tick = ticks_add(self.next_tick, (skipped + 1) * self.interval_ms)
         if self._last_tick is not None:
-            self._intervals[(self.ticks - 1) % RATE_WINDOW] = now - self._last_tick
+            self._intervals[(self.ticks - 1) % RATE_WINDOW] = ticks_diff(now, self._last_tick)
         self._last_tick = now
         self.ticks += 1
         return True
 
     def wait_ms(self, now):
-        return self.next_tick - now if self.next_tick > now else 0
+        wait = ticks_diff(self.next_tick, now)
+        return wait if wait > 0 else 0
 
     def rate_mhz(self):
         """Measured log rate in milli-hertz (integer), over the last RATE_WINDOW intervals."""
@@ -68,7 +72,13 @@ class Scheduler:
         return fresh
 
     def runnable(self, task, now):
-        return not task.disabled and now - task.retry_at >= 0
+        if task.disabled:
+            return False
+        if task.retry_at is not None:
+            if ticks_diff(now, task.retry_at) < 0:
+                return False
+            task.retry_at = None
+        return True
 
     def call(self, task, fn, arg):
         """Run fn(arg) for a task: time its slice and isolate what it raises. True if it ran and returned."""
@@ -80,7 +90,7 @@ class Scheduler:
         except Exception as err:  # a plugin's fault must not stop the logger; KeyboardInterrupt passes
             self.failed(task, err)
             return False
-        took = self.now_ms() - now
+        took = ticks_diff(self.now_ms(), now)
         if took > SLICE_MS:
             task.overruns += 1
             if task.overruns & (task.overruns - 1) == 0:  # 1st, 2nd, 4th, 8th...: heard, not flooding
@@ -99,5 +109,5 @@ class Scheduler:
             self.say(task.name + ": disabled after " + str(task.failures) + " failures in a row (" + reason + ")")
             return
         backoff = FIRST_BACKOFF_MS << (task.failures - 1)
-        task.retry_at = self.now_ms() + backoff
+        task.retry_at = ticks_add(self.now_ms(), backoff)
         self.say(task.name + ": failed (" + reason + "); retrying in " + str(backoff // 1000) + " s")

@@ -28,20 +28,58 @@ def civil_from_days(z):
     return yoe + era * 400 + (m <= 2), m, d
 
 
-def _two(n):
-    return ("0" + str(n)) if n < 10 else str(n)
+DAY_MS = 86400000
+_ISO = "%sT%02d:%02d:%02d.%03d%s"
+
+
+class WallClock:
+    """Civil time as a day number and the ms into that day: small integers for ever (an epoch
+    in ms is a long int, which allocates on every operation), advanced by tick differences.
+    The date text is made once a day."""
+
+    __slots__ = ("day", "ms", "_date_day", "_date", "_zone_offset", "_zone")
+
+    def __init__(self, epoch_ms):
+        self.day, self.ms = divmod(epoch_ms, DAY_MS)
+        self._date_day = None
+        self._date = ""
+        self._zone_offset = None
+        self._zone = "Z"
+
+    def advance(self, step_ms):
+        ms = self.ms + step_ms
+        if ms >= DAY_MS or ms < 0:
+            days, ms = divmod(ms, DAY_MS)
+            self.day += days
+        self.ms = ms
+
+    def epoch_ms(self):
+        return self.day * DAY_MS + self.ms
+
+    def iso(self, offset_s=None):
+        """2026-11-25T21:39:54.123Z, or with offset_s (seconds east of UTC) 2026-11-25T14:39:54.123-07:00."""
+        day = self.day
+        ms = self.ms
+        if offset_s:
+            ms += offset_s * 1000
+            if ms >= DAY_MS or ms < 0:
+                days, ms = divmod(ms, DAY_MS)
+                day += days
+        if day != self._date_day:
+            y, m, d = civil_from_days(day)
+            self._date = "%04d-%02d-%02d" % (y, m, d)
+            self._date_day = day
+        if offset_s != self._zone_offset:
+            self._zone_offset = offset_s
+            if offset_s is None:
+                self._zone = "Z"
+            else:
+                off = -offset_s if offset_s < 0 else offset_s
+                self._zone = "%s%02d:%02d" % ("-" if offset_s < 0 else "+", off // 3600, off // 60 % 60)
+        secs = ms // 1000
+        return _ISO % (self._date, secs // 3600, secs // 60 % 60, secs % 60, ms % 1000, self._zone)
 
 
 def iso8601(epoch_ms, offset_s=None):
     """2026-11-25T21:39:54.123Z, or with offset_s: 2026-11-25T14:39:54.123-07:00."""
-    local_ms = epoch_ms + (offset_s or 0) * 1000
-    secs, ms = divmod(local_ms, 1000)
-    days, sod = divmod(secs, 86400)
-    y, mo, d = civil_from_days(days)
-    text = (str(y) + "-" + _two(mo) + "-" + _two(d) + "T" + _two(sod // 3600) + ":"
-            + _two(sod // 60 % 60) + ":" + _two(sod % 60) + "." + str(1000 + ms)[1:])
-    if offset_s is None:
-        return text + "Z"
-    sign = "-" if offset_s < 0 else "+"
-    off = -offset_s if offset_s < 0 else offset_s
-    return text + sign + _two(off // 3600) + ":" + _two(off // 60 % 60)
+    return WallClock(epoch_ms).iso(offset_s)

@@ -17,7 +17,7 @@ import zlib
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from core import posixtz, savedfile, schema, timefmt, tomlenv
+from core import coerce, posixtz, savedfile, schema, timefmt, tomlenv
 
 
 def fuzz(examples):
@@ -383,9 +383,8 @@ def test_nvm_image_round_trip_and_single_bit_flips(payload, stale, data):
     nvm[:len(image)] = image
     assert savedfile.nvm_payload(nvm) == (payload, None)
     # Every bit of the 10-byte header, and some of the payload's. A payload flip changes the
-    # Adler-32 sum `a` by +-2**k (never 0 mod 65521), so it is always caught. The length field is
-    # not under the checksum: a flip of length bit 9+ can, for a crafted payload of 512+ bytes,
-    # select a prefix with the same Adler-32 (odds about 2**-32 for real settings).
+    # Adler-32 sum `a` by +-2**k (never 0 mod 65521), so it is always caught; the length bytes are
+    # under the checksum too, so a flipped length cannot select a prefix that happens to match.
     flips = list(range(80))
     if payload:
         flips += data.draw(st.lists(st.integers(80, 8 * len(image) - 1), max_size=16))
@@ -486,7 +485,7 @@ def test_posix_tz_on_any_text_works_or_raises_value_error(text, t):
     assert -26 * 3600 < offset < 26 * 3600
 
 
-# --- 7. Prop.coerce ---------------------------------------------------------------------------
+# --- 7. coerce ---------------------------------------------------------------------------
 
 PROPS = [
     schema.Prop("S", "Flag", schema.BOOL, True, ""),
@@ -511,7 +510,7 @@ _KIND = {schema.BOOL: bool, schema.STR: str, schema.INT: int, schema.FLOAT: floa
 @given(st.sampled_from(PROPS), raw_inputs)
 def test_coerce_gives_a_value_of_the_declared_kind_or_a_value_error(prop, raw):
     try:
-        value = prop.coerce(raw)
+        value = coerce.coerce(prop, raw)
     except ValueError as err:
         assert str(err)
         return

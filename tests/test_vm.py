@@ -26,7 +26,7 @@ def vm(code, **kw):
 
 def test_pure_tests_pass_inside_the_vm():
     assert PURE_TESTS, "tests/pure/test_*.py missing"
-    rc, out, passed, failed = mpvm.run_tests(PURE_TESTS, OUR_CODE)
+    rc, out, passed, failed = mpvm.run_tests(PURE_TESTS, OUR_CODE, libs=["adafruit_ticks"])
     print(out)
     assert (passed, failed) != (-1, -1), "runner printed no summary:\n" + out
     assert failed == 0, out
@@ -160,6 +160,6 @@ def test_bench_imports_measures_the_libraries():
     res = bench_heap.bench_imports(modules=["plugins.does_not_exist"])
     rows = {r["name"]: r for r in res["rows"]}
     for lib in bench_heap.DEFAULT_LIBS:
-        assert rows[lib]["status"] == "ok" and rows[lib]["bytes"] > 1024, rows[lib]
+        assert rows[lib]["status"] == "ok" and rows[lib]["bytes"] >= 512, rows[lib]  # adafruit_ticks is about 1 KB
     assert rows["plugins.does_not_exist"]["status"] == "missing"
     assert "whole default stack" in bench_heap.format_table(res)

@@ -52,7 +52,7 @@ ALLOC_TARGET = 1024
 BUDGET_KB = bench_heap.BUDGET_KB
 
 LIBS = list(bench_heap.DEFAULT_LIBS)
-LIB_DIRS = ["adafruit_bus_device", "adafruit_register", "adafruit_max1704x", "adafruit_bme280"]
+LIB_DIRS = ["adafruit_ticks", "adafruit_bus_device", "adafruit_register", "adafruit_max1704x", "adafruit_bme280"]
 PLUGINS = ["plugins.sensors.auto", "plugins.sensors.bme280", "plugins.sensors.max17048",
            "plugins.outputs.serial", "plugins.outputs.sdcard"]
 DEFAULT_BUS = os.path.join(REPO, "host", "sim", "default_bus.json")
@@ -522,7 +522,7 @@ _now = clock()
 for _task, _dev in app.devices:
     _row("read " + _dev.section.name + " (plugin + driver + bus)", lambda: (_dev.read, 0))
     _row("  of which the simulated bus", lambda: (_record(_dev.read, 0).cycle, 0))
-_row("timestamp (App.timestamp)", lambda: (app.timestamp, _now))
+_row("timestamp (App.timestamp)", lambda: ((lambda a: app.timestamp()), 0))
 
 def _csv(obs):
     obs.changed()
@@ -538,7 +538,7 @@ def _call_overhead():
     return (lambda a: app.scheduler.call(t, _nothing, a)), 0
 
 _row("Scheduler.call overhead", _call_overhead)
-_row("clock read (now_ms: time.monotonic_ns() // 10**6)", lambda: ((lambda a: clock()), 0))
+_row("clock read (now_ms: adafruit_ticks.ticks_ms)", lambda: ((lambda a: clock()), 0))
 _row("whole App.log()", lambda: ((lambda a: obj.cycle()), 0))
 _row("  of which the simulated bus", lambda: (_record(lambda a: obj.cycle(), 0).cycle, 0))
 _sched = app.scheduler
@@ -546,51 +546,6 @@ _sched.now_ms = lambda: 1000
 _row("  with a clock that allocates nothing", lambda: ((lambda a: app.log(1000)), 0))
 _sched.now_ms = clock
 
-# What-ifs for the biggest firmware items, measured the same way.
-from core.timefmt import civil_from_days
-
-def _iso_one_format(epoch_ms):
-    secs, ms = divmod(epoch_ms, 1000)
-    days, sod = divmod(secs, 86400)
-    y, mo, d = civil_from_days(days)
-    return "%d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (y, mo, d, sod // 3600, sod // 60 % 60, sod % 60, ms)
-
-_day0, _msd0 = divmod(app.epoch_base_ms, 86400000)  # once at boot: small ints from here on
-_date = {}
-
-def _iso_small_ints(now):
-    msd = _msd0 + now  # ms since the boot day's midnight: a small int for 12 days of uptime
-    day = _day0 + msd // 86400000
-    text = _date.get(day)
-    if text is None:
-        _date.clear()
-        y, mo, d = civil_from_days(day)
-        text = _date[day] = "%d-%02d-%02dT" % (y, mo, d)
-    sod, ms = divmod(msd % 86400000, 1000)
-    return "%s%02d:%02d:%02d.%03dZ" % (text, sod // 3600, sod // 60 % 60, sod % 60, ms)
-
-def _iso_check(fn, arg):
-    assert fn(arg) == app.timestamp(_now), (fn(arg), app.timestamp(_now))
-    return fn, arg
-
-_row("what-if: ISO8601 as one %-format",
-     lambda: _iso_check(lambda a: _iso_one_format(app.epoch_base_ms + a), _now))
-_row("what-if: ... on small ints, date cached per day", lambda: _iso_check(_iso_small_ints, _now))
-
-def _csv_one_format():
-    flat = []
-    fmt = []
-    for s in _obs.sections:
-        for i in range(len(s.values)):
-            v = s.values[i]
-            flat.append(v)
-            fmt.append("%s" if not isinstance(v, float) else "%%.%df" % (2 if s.digits[i] is None else s.digits[i]))
-    fmt = ",".join(fmt)
-    _obs.changed()
-    assert fmt % tuple(flat) == _obs.csv(), (fmt % tuple(flat), _obs.csv())
-    return (lambda a: fmt % tuple(flat)), 0
-
-_row("what-if: CSV as one %-format of a flat value list", _csv_one_format)
 print("@@BREAKDOWN", json.dumps(_rows))
 '''
 

@@ -39,8 +39,9 @@ import mpvm  # noqa: E402
 REPO = mpvm.REPO
 BUDGET_KB = 163  # heap of an ESP32-S3 without PSRAM (platform reference)
 
-# Third-party libraries in measuring order. adafruit_ticks only when we use it: pass --libs.
+# Third-party libraries in measuring order: those the default stack imports.
 DEFAULT_LIBS = [
+    "adafruit_ticks",
     "adafruit_bus_device.i2c_device",
     "adafruit_register.i2c_struct",
     "adafruit_max1704x",

@@ -28,6 +28,12 @@ def all_properties():
     return out
 
 
+def describe_range(prop):
+    from core.coerce import describe_range as describe
+
+    return describe(prop)
+
+
 def toml_literal(prop, value):
     if prop.kind == "bool":
         return "1" if value else "0"
@@ -55,7 +61,7 @@ def template(props):
         if prop.section != section:
             section = prop.section
             lines += ["", "# --- " + section + " (" + origin + ")"]
-        extra = prop.describe_range()
+        extra = describe_range(prop)
         lines.append("# " + prop.name + ": " + prop.doc + (" [" + extra + "]" if extra else "")
                      + (" (secret)" if prop.secret else ""))
         lines.append("# " + prop.key + " = " + toml_literal(prop, prop.default))
@@ -68,7 +74,7 @@ def reference(props):
     for origin, prop in props:
         default = "(secret)" if prop.secret else toml_literal(prop, prop.default)
         rows.append("| `" + prop.key + "` | " + prop.section + " / " + prop.name + " | " + prop.kind + " | `"
-                    + default + "` | " + prop.describe_range().replace("|", "\\|") + " | " + origin + " | "
+                    + default + "` | " + describe_range(prop).replace("|", "\\|") + " | " + origin + " | "
                     + prop.doc + " |")
     rows += ["", END]
     return "\n".join(rows)

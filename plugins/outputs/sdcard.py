@@ -6,6 +6,8 @@ resumes in a new file when a card is back.
 """
 import os
 
+from adafruit_ticks import ticks_add, ticks_diff
+
 from core import sdcard
 from core.schema import INT, STR, Prop
 
@@ -33,21 +35,24 @@ class SDOutput:
         self.rotate_ms = rotate_ms
         self.file = None
         self.path = ""
-        self.opened_ms = 0
+        self.age_ms = 0  # how long the file has been written, summed from tick differences
+        self.last_ms = 0
         self.checked_ms = 0
-        self.retry_ms = 0
+        self.retry_ms = None  # while the card is in trouble: the tick to try again
         self.problem = None  # the last reason announced, so each is said once
         self.lines = 0
 
     def write(self, observation):
         now = self.app.scheduler.now_ms()
         f = self.file
-        if f is not None and now - self.opened_ms >= self.rotate_ms:
-            self._close()
-            f = None
-            self.retry_ms = now
+        if f is not None:
+            self.age_ms += ticks_diff(now, self.last_ms)
+            self.last_ms = now
+            if self.age_ms >= self.rotate_ms:
+                self._close()
+                f = None
         if f is None:
-            if now - self.retry_ms < 0:
+            if self.retry_ms is not None and ticks_diff(now, self.retry_ms) < 0:
                 return
             f = self._open(now, observation)
             if f is None:
@@ -62,7 +67,7 @@ class SDOutput:
 
     def poll(self, now):
         """Notice a card pulled while nothing is written (the file handle alone would not tell)."""
-        if self.file is not None and now - self.checked_ms >= CHECK_MS:
+        if self.file is not None and ticks_diff(now, self.checked_ms) >= CHECK_MS:
             self.checked_ms = now
             try:
                 os.stat(self.path)
@@ -93,8 +98,10 @@ class SDOutput:
             sdcard.unmount()
             return self._trouble("SD card: " + _reason(err), now)
         self.path = path
-        self.opened_ms = now
+        self.age_ms = 0
+        self.last_ms = now
         self.checked_ms = now
+        self.retry_ms = None
         self.app.info("SD card: logging to " + path)
         self.problem = None
         return self.file
@@ -105,7 +112,7 @@ class SDOutput:
         self._trouble("SD card: " + _reason(err) + " writing " + self.path, now)
 
     def _trouble(self, reason, now):
-        self.retry_ms = now + RETRY_MS
+        self.retry_ms = ticks_add(now, RETRY_MS)
         if reason != self.problem:
             self.problem = reason
             self.app.warn(reason + "; serial logging continues, retrying every " + str(RETRY_MS // 1000) + " s")

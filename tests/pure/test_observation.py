@@ -60,3 +60,15 @@ def test_values_are_written_as_the_original_writes_them():
     obs = Observation([Section("S", ("v",))])
     obs.sections[0].values[0] = nan
     assert json.loads(obs.json()) == {"S": {"v": None}}
+
+
+def test_the_fast_and_general_csv_paths_write_the_same_line():
+    obs, bme = sample()
+    fast = obs._csv_fast()
+    assert fast == obs._csv_slow() == "2026-11-25T21:39:54.000Z,7,DataLogger IoT,45.13,21.50,4.30,91.2"
+    bme.values[0] = 40  # an int where a float is declared is written at the declared precision
+    obs.changed()
+    assert obs._csv_fast() == obs._csv_slow()
+    obs.sections[0].values[2] = "Lab, bench 2"
+    obs.changed()
+    assert obs._csv_fast() is None and obs.csv().endswith(',"Lab, bench 2",40.00,21.50,4.30,91.2')

@@ -46,3 +46,19 @@ def test_bad_time_zones_say_why():
     assert "3+ letters" in raises(ValueError, PosixTZ, "M7")
     assert "hour offset" in raises(ValueError, PosixTZ, "MST")
     assert "Mm.w.d" in raises(ValueError, PosixTZ, "MST7MDT,J60,J300")
+
+
+def test_the_wall_clock_keeps_small_integers_across_days_and_years():
+    from core.timefmt import DAY_MS, WallClock
+    wall = WallClock(1767225599000)  # 2025-12-31T23:59:59.000Z
+    assert wall.iso() == "2025-12-31T23:59:59.000Z"
+    wall.advance(1500)
+    assert wall.iso() == "2026-01-01T00:00:00.500Z"
+    assert wall.ms == 500 and wall.epoch_ms() == 1767225600500
+    assert wall.iso(-7 * 3600) == "2025-12-31T17:00:00.500-07:00"
+    assert wall.iso(0) == "2026-01-01T00:00:00.500+00:00"
+    for _ in range(400):
+        wall.advance(DAY_MS // 4)
+        assert 0 <= wall.ms < DAY_MS
+    assert wall.iso() == "2026-04-11T00:00:00.500Z"
+    assert iso8601(wall.epoch_ms()) == wall.iso()

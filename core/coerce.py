@@ -1,0 +1,79 @@
+"""Reading a property's value from text or JSON: what settings.toml, the JSON file, the NVM and
+(later) the menu and the shadow delta hand in. Imported at boot and released after it.
+"""
+from core.schema import BOOL, FLOAT, INT, STR
+
+
+def coerce(prop, raw):
+    """Return the value for `raw` (as settings.toml, a JSON file or the NVM gives it).
+
+    Raises ValueError with a reason a user can act on.
+    """
+    kind = prop.kind
+    if kind == BOOL:
+        if raw is True or raw is False:
+            return raw
+        if raw == 1 or raw == 0:
+            return raw == 1
+        if isinstance(raw, str):
+            low = raw.strip().lower()
+            if low in ("1", "true"):
+                return True
+            if low in ("0", "false"):
+                return False
+        raise ValueError("expected 0/1 or \"true\"/\"false\", got " + _show(raw))
+    if kind == STR:
+        if not isinstance(raw, str):
+            raise ValueError("expected a quoted string, got " + _show(raw))
+        # Credentials pasted from a web page often carry a stray \r or blanks (see the original's issues).
+        value = raw.strip()
+        if prop.choices:
+            for choice in prop.choices:
+                if choice.lower() == value.lower():
+                    return choice
+            raise ValueError("expected one of " + ", ".join(prop.choices) + "; got " + _show(raw))
+        return value
+    if kind == INT:
+        if raw is True or raw is False:
+            raise ValueError("expected an integer, got " + _show(raw))
+        if isinstance(raw, int):
+            value = raw
+        elif isinstance(raw, str):
+            try:
+                value = int(raw.strip())
+            except ValueError:
+                raise ValueError("expected an integer, got " + _show(raw))
+        elif isinstance(raw, float) and raw - raw == 0 and raw == int(raw):  # inf - inf and NaN are NaN
+            value = int(raw)
+        else:
+            raise ValueError("expected an integer, got " + _show(raw))
+    elif kind == FLOAT:
+        if raw is True or raw is False:
+            raise ValueError("expected a number, got " + _show(raw))
+        try:
+            value = float(raw.strip() if isinstance(raw, str) else raw)
+        except (ValueError, TypeError, OverflowError):
+            raise ValueError("expected a number (write floats as strings: \"0.5\"), got " + _show(raw))
+        if value - value != 0:  # NaN passes every range check; inf is no setting
+            raise ValueError("expected a finite number, got " + _show(raw))
+    else:
+        raise ValueError("unknown property kind " + kind)
+    if prop.low is not None and value < prop.low or prop.high is not None and value > prop.high:
+        raise ValueError("out of range " + str(prop.low) + ".." + str(prop.high) + ": " + _show(raw))
+    return value
+
+def describe_range(prop):
+    if prop.choices:
+        return " | ".join(prop.choices)
+    if prop.low is not None or prop.high is not None:
+        return str(prop.low) + ".." + str(prop.high)
+    if prop.kind == BOOL:
+        return "0/1"
+    return ""
+
+
+def _show(raw):
+    if isinstance(raw, str):
+        text = repr(raw)
+        return text if len(text) <= 40 else text[:37] + "..."
+    return str(raw)
