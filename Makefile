@@ -33,7 +33,7 @@ run: setup
 	$(PY) -m host --drive $(DRIVE) --sd $(SD)
 
 test: setup system-packages
-	$(PY) -m pytest -q
+	$(VENV)/bin/pytest -q  # not "python -m pytest": that puts code.py ahead of the stdlib's `code`
 
 bench: setup
 	$(PY) tools/bench.py
