@@ -40,11 +40,7 @@ def main(argv=None):
         os.makedirs(sd_dir, exist_ok=True)
     bus = os.path.abspath(args.bus) if args.bus else None
 
-    # Our stand-ins come first, so Blinka's board/busio/microcontroller never shadow them; the
-    # repo comes last, so its code.py never shadows the standard library's `code` module.
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != REPO]
-    sys.path[:0] = [os.path.join(REPO, "host", "stubs")]
-    sys.path.append(REPO)
+    stand_ins_first()
     from host import runtime
 
     runtime.DRIVE = drive
@@ -74,6 +70,14 @@ def main(argv=None):
             os.remove(os.path.join(root, name))
         os.rmdir(root)
     return 0
+
+
+def stand_ins_first():
+    """Our stand-ins come first, so Blinka's board/busio/microcontroller (installed with MiniMQTT)
+    never shadow them; the repo comes last, so its code.py never shadows the stdlib's `code`."""
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != REPO]
+    sys.path[:0] = [os.path.join(REPO, "host", "stubs")]
+    sys.path.append(REPO)
 
 
 def _join_wifi(runtime):

@@ -297,3 +297,32 @@ def test_a_sensor_that_stops_answering_is_retried_then_disabled_and_the_rest_kee
     assert gaps and rows[-1].endswith(",,,,,,")  # no stale values once it is gone
     assert all(",4.10,87.5," in row for row in rows[1:])  # the fuel gauge kept reporting
     assert board.lines("sfe0001.txt")[1:] == rows[1:]
+
+
+def test_the_stand_ins_not_blinka_serve_the_circuitpython_modules():
+    import sys as _sys
+
+    from hostrun import REPO
+    probe = ("import host.__main__ as runner; runner.stand_ins_first(); import importlib.metadata as md; "
+             "md.version('adafruit-blinka'); import board, busio, digitalio, microcontroller, supervisor, "
+             "storage, sdcardio, wifi, socketpool, ssl, code; "
+             "print('\\n'.join(m.__file__ for m in (board, busio, digitalio, microcontroller, supervisor, "
+             "storage, sdcardio, wifi, socketpool, ssl, code)))")
+    out = subprocess.run([_sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    files = out.stdout.split()
+    stubs = os.path.join(REPO, "host", "stubs")
+    assert all(f.startswith(stubs) for f in files[:-1]), files  # Blinka is installed, and loses
+    assert not files[-1].startswith(REPO)  # the stdlib's code module, not our code.py
+
+
+def test_logging_carries_on_through_the_tick_clock_wrap(tmp_path):
+    # supervisor.ticks_ms wraps at 2**29 ms; like the board's, the host's starts a minute before.
+    board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 250\nLOGGER_TIMESTAMP_MODE = \"epoch ms\"\n")
+    lines, _ = board.run(seconds=63.0)
+    assert not [m for m in messages(lines) if "missed" in m or "slice" in m]
+    rows = [r.split(",") for r in data(lines)[1:]]
+    stamps = [int(r[0]) for r in rows]
+    assert [int(r[1]) for r in rows] == list(range(1, len(rows) + 1))
+    steps = [b - a for a, b in zip(stamps, stamps[1:])]
+    assert len(rows) >= 240 and all(200 <= s <= 300 for s in steps), steps
+    assert len(board.lines("sfe0001.txt")) == len(rows) + 1
