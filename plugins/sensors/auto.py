@@ -16,12 +16,7 @@ CATALOGUE = (
 
 def setup(app):
     i2c = pins.i2c(app.settings.get)
-    while not i2c.try_lock():
-        pass
-    try:
-        present = i2c.scan()
-    finally:
-        i2c.unlock()
+    present = pins.scan(i2c)
     found = []
     for address, kind in CATALOGUE:
         if address not in present:

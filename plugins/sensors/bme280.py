@@ -4,6 +4,7 @@ Parameter names are the original's (flxDevBME280): users' pipelines depend on th
 Pressure is in Pa and altitude uses the standard sea level, as the original reports them.
 """
 from core.observation import Section
+from core.pins import read_register
 
 PARAMS = ("Humidity", "TemperatureF", "TemperatureC", "Pressure", "AltitudeM", "AltitudeF")
 DIGITS = (2, 2, 2, 2, 2, 2)
@@ -14,14 +15,7 @@ MODE_NORMAL = 0x03
 
 def probe(i2c, address):
     """The original's isConnected(): the chip ID at register 0xD0 is 0x60 (or 0x58, a BMP280)."""
-    buf = bytearray(1)
-    while not i2c.try_lock():
-        pass
-    try:
-        i2c.writeto_then_readfrom(address, b"\xd0", buf)
-    finally:
-        i2c.unlock()
-    return buf[0] in CHIP_IDS
+    return read_register(i2c, address, 0xD0, 1)[0] in CHIP_IDS
 
 
 class Device:

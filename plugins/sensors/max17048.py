@@ -3,6 +3,7 @@
 Parameter names are the original's (flxDevMAX17048).
 """
 from core.observation import Section
+from core.pins import read_register
 
 PARAMS = ("Voltage (V)", "State Of Charge (%)", "Change Rate (%/hr)")
 DIGITS = (2, 1, 1)
@@ -10,14 +11,8 @@ DIGITS = (2, 1, 1)
 
 def probe(i2c, address):
     """The version register (0x08) reads 0x001_ on a MAX17048/9."""
-    buf = bytearray(2)
-    while not i2c.try_lock():
-        pass
-    try:
-        i2c.writeto_then_readfrom(address, b"\x08", buf)
-    finally:
-        i2c.unlock()
-    return buf[0] == 0x00 and buf[1] & 0xF0 == 0x10
+    version = read_register(i2c, address, 0x08, 2)
+    return version[0] == 0x00 and version[1] & 0xF0 == 0x10
 
 
 class Device:
