@@ -13,6 +13,7 @@ from core.timefmt import MODES, WallClock
 from adafruit_ticks import ticks_diff, ticks_ms
 
 VERSION = "0.1.0"
+MISSED_REPORT_MS = 10000
 DEFAULT_PLUGINS = "sensors.auto, outputs.serial, outputs.sdcard"
 # Boot-only modules, dropped after boot so their code gives its heap back.
 BOOT_ONLY = ("core.boot", "core.resolve", "core.coerce", "core.tomlenv", "core.savedfile")
@@ -128,14 +129,17 @@ class App:
     def run(self):
         scheduler = self.scheduler
         console = self.console
+        said_missed = now_ms()
         while True:
             now = now_ms()
             if scheduler.due(now) or self.log_requested:
                 self.log_requested = False
                 self.log(now)
-                missed = scheduler.new_missed()
-                if missed:
-                    self.warn("missed " + str(missed) + " log tick(s) (" + str(scheduler.missed)
+                # Missed ticks are told at once, then at most every MISSED_REPORT_MS: heard, not flooding.
+                if scheduler.missed != scheduler.reported_missed and (
+                        scheduler.reported_missed == 0 or ticks_diff(now, said_missed) >= MISSED_REPORT_MS):
+                    said_missed = now
+                    self.warn("missed " + str(scheduler.new_missed()) + " log tick(s) (" + str(scheduler.missed)
                               + " in all): the interval is shorter than a log cycle")
             console.poll()
             for task, plugin in self.pollers:

@@ -326,3 +326,23 @@ def test_logging_carries_on_through_the_tick_clock_wrap(tmp_path):
     steps = [b - a for a, b in zip(stamps, stamps[1:])]
     assert len(rows) >= 240 and all(200 <= s <= 300 for s in steps), steps
     assert len(board.lines("sfe0001.txt")) == len(rows) + 1
+
+
+def test_a_stall_is_reported_as_missed_ticks_once_not_hidden(tmp_path):
+    board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 100\n")
+    proc = board.start()
+    try:
+        assert wait_for(lambda: (board.sd / "sfe0001.txt").exists())
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGSTOP)  # the whole logger stalls, as a blocking call would
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGCONT)
+        time.sleep(1.0)
+    finally:
+        lines, _ = stop(proc)
+    missed = [m for m in messages(lines) if "missed" in m]
+    assert len(missed) == 1, missed
+    count = int(re.search(r"missed (\d+) log tick", missed[0]).group(1))
+    assert 12 <= count <= 16, missed  # 1.5 s at 10 Hz, less the one taken on waking
+    rows = [r.split(",") for r in data(lines)[1:]]
+    assert [int(r[1]) for r in rows] == list(range(1, len(rows) + 1))  # entries stay consecutive
