@@ -43,7 +43,8 @@ docs: setup
 
 # The device libraries as .py into lib/, offline, for copying to a board (circup does this online).
 lib: setup
-	$(VENV)/bin/pip install -q --no-deps --target lib -r requirements.txt
+	$(VENV)/bin/pip install -q --no-deps --upgrade --target lib -r requirements.txt
+	rm -rf lib/*.dist-info lib/__pycache__ lib/*/__pycache__  # the board needs the modules only
 
 clean:
 	rm -rf build $(VENV) tools/mpvm/node_modules
