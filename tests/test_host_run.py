@@ -270,10 +270,12 @@ def test_a_power_cut_loses_at_most_the_line_being_written(tmp_path):
 
 
 def test_an_unknown_or_broken_plugin_is_named_and_the_rest_run(tmp_path):
-    board = Board(tmp_path, FAST + 'PLUGINS = "sensors.auto, outputs.nope, ../evil, outputs.serial"\n')
+    board = Board(tmp_path, FAST + 'PLUGINS = "sensors.auto, outputs.nope, ../evil, sensors.bme280, outputs.serial"\n')
     lines, _ = board.run(seconds=0.6)
     said = "\n".join(messages(lines))
     assert "plugin outputs.nope: cannot load (" in said and "the others keep running" in said
+    # a device module is no plugin: its setup() is missing, which fails like a setup that raises
+    assert "plugin sensors.bme280: setup failed (AttributeError: " in said
     assert "plugin ../evil: cannot load (a plugin name is kind.name, e.g. sensors.auto)" in said
     assert board.files() == []  # outputs.sdcard was not named
     assert len(data(lines)) >= 3
