@@ -25,11 +25,11 @@ TIMESTAMP = Prop("Logger", "Timestamp Mode", STR, "ISO8601", "Format of General.
 TIME_ZONE = Prop("Time Setup", "Time Zone", STR, "MST7MDT,M3.2.0,M11.1.0", "POSIX TZ string for ISO8601+TZ")
 FALLBACK_RESTORE = Prop("Save Settings", "Fallback Restore", BOOL, True,
                         "Seed saved settings from sd/datalogger.json when the NVM has none")
-WIFI = []
+WIFI = []  # up to 4 networks, as the original: "WiFi Network", "WiFi Network 2", ...
 for _n in range(1, 5):
     _section = "WiFi Network" if _n == 1 else "WiFi Network " + str(_n)
-    WIFI.append(Prop(_section, "SSID", STR, "", "Network name " + str(_n)))
-    WIFI.append(Prop(_section, "Password", STR, "", "Network password " + str(_n), secret=True))
+    WIFI.append(Prop(_section, "SSID", STR, "", "Network name"))
+    WIFI.append(Prop(_section, "Password", STR, "", "Network password", secret=True))
 CORE_PROPERTIES = [PLUGINS, INTERVAL, TIMESTAMP, TIME_ZONE, FALLBACK_RESTORE] + WIFI + list(pins.PROPERTIES)
 
 
@@ -157,19 +157,8 @@ class App:
                     self.warn("plugin " + name + ": close failed (" + str(err) + ")")
 
     def save_settings(self):
-        """Write the saved settings to the NVM image (8 KiB, rewritten whole: only on change)."""
-        if self.nvm is None:
-            self.warn("no NVM on this board; settings not saved")
-            return False
-        from core import savedfile
-        image = savedfile.nvm_image(savedfile.dump_json(self.settings.to_sections(),
-                                                        self.settings.order()).encode("utf-8"))
-        if len(image) > len(self.nvm):
-            self.warn("settings need " + str(len(image)) + " bytes; the NVM has " + str(len(self.nvm)))
-            return False
-        self.nvm[0:len(image)] = image
-        self.info("Settings saved to NVM (" + str(len(image)) + " bytes)")
-        return True
+        from core import savedfile  # released after boot; loaded again when a save is asked for
+        return savedfile.save(self)
 
 
 def main():

@@ -2,7 +2,17 @@
 
 Imported only for the ISO8601+TZ timestamp mode.
 """
-from core.timefmt import civil_from_days, days_from_civil
+from core.timefmt import civil_from_days
+
+
+def days_from_civil(y, m, d):
+    """Days since 1970-01-01 (H. Hinnant's algorithm)."""
+    y -= m <= 2
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
 
 
 class PosixTZ:

@@ -248,6 +248,20 @@ def dump_json(sections, order):
     return "\n".join(out) + "\n"
 
 
+def save(app):
+    """Write the saved settings to the NVM image (8 KiB, rewritten whole: only on change)."""
+    if app.nvm is None:
+        app.warn("no NVM on this board; settings not saved")
+        return False
+    image = nvm_image(dump_json(app.settings.to_sections(), app.settings.order()).encode("utf-8"))
+    if len(image) > len(app.nvm):
+        app.warn("settings need " + str(len(image)) + " bytes; the NVM has " + str(len(app.nvm)))
+        return False
+    app.nvm[0:len(image)] = image
+    app.info("Settings saved to NVM (" + str(len(image)) + " bytes)")
+    return True
+
+
 def adler32(data):
     a = 1
     b = 0

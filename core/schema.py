@@ -5,6 +5,8 @@ A property is a (section, name) pair in the original firmware's words, e.g.
 its NVM slot and its shadow-delta path all derive from it (compare flux-sdk's flxProperty).
 """
 
+from collections import namedtuple
+
 BOOL = "bool"
 INT = "int"
 FLOAT = "float"
@@ -26,21 +28,13 @@ def settings_key(section, name):
     return "".join(out)
 
 
-class Prop:
+# A tuple, not a class instance: MicroPython gives every instance a dict (~160 bytes for ten
+# fields), and there are dozens of properties resident for the whole run.
+_Prop = namedtuple("Prop", ("section", "name", "kind", "default", "doc", "low", "high", "choices",
+                            "secret", "key"))
+
+
+def Prop(section, name, kind, default, doc, low=None, high=None, choices=None, secret=False, key=None):
     """One setting. `choices` (a tuple) makes it a pick-list; `low`/`high` bound numbers."""
-
-    __slots__ = ("section", "name", "kind", "default", "doc", "low", "high", "choices",
-                 "secret", "key")
-
-    def __init__(self, section, name, kind, default, doc, low=None, high=None, choices=None,
-                 secret=False, key=None):
-        self.section = section
-        self.name = name
-        self.kind = kind
-        self.default = default
-        self.doc = doc
-        self.low = low
-        self.high = high
-        self.choices = choices
-        self.secret = secret
-        self.key = key or settings_key(section, name)
+    return _Prop(section, name, kind, default, doc, low, high, choices, secret,
+                 key or settings_key(section, name))

@@ -6,16 +6,6 @@ Time zones (POSIX TZ rules) are in core/posixtz.py.
 MODES = ("none", "ms since start", "epoch s", "epoch ms", "ISO8601", "ISO8601+TZ")
 
 
-def days_from_civil(y, m, d):
-    """Days since 1970-01-01 (H. Hinnant's algorithm)."""
-    y -= m <= 2
-    era = (y if y >= 0 else y - 399) // 400
-    yoe = y - era * 400
-    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
 def civil_from_days(z):
     z += 719468
     era = (z if z >= 0 else z - 146096) // 146097

@@ -1,6 +1,7 @@
 from check import raises
 from core.posixtz import PosixTZ
-from core.timefmt import civil_from_days, days_from_civil, iso8601
+from core.posixtz import days_from_civil
+from core.timefmt import civil_from_days, iso8601
 
 
 def test_civil_dates_round_trip():
