@@ -30,7 +30,7 @@ def settings_key(section, name):
 
 # A tuple, not a class instance: MicroPython gives every instance a dict (~160 bytes for ten
 # fields), and there are dozens of properties resident for the whole run.
-_Prop = namedtuple("Prop", ("section", "name", "kind", "default", "doc", "low", "high", "choices",
+_Prop = namedtuple("_Prop", ("section", "name", "kind", "default", "doc", "low", "high", "choices",
                             "secret", "key"))
 
 
