@@ -59,9 +59,13 @@ def _settings(app):
 
 
 def _clear_settings(app):
-    if app.nvm is not None:
-        app.nvm[0:4] = b"\xff\xff\xff\xff"
-    app.info("Saved settings cleared; settings.toml and defaults apply after a restart")
+    if app.nvm is None:
+        app.warn("no NVM on this board")
+        return
+    from core import savedfile
+    image = savedfile.nvm_image(b"{}")  # "no saved settings", not "empty": the card is not read again
+    app.nvm[0:len(app.nvm)] = image + b"\xff" * (len(app.nvm) - len(image))  # one write; no old secret left
+    app.info("Saved settings cleared: settings.toml and the defaults apply from the next start")
 
 
 def _version(app):

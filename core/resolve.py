@@ -3,11 +3,14 @@
 Every bad input is named with its file, line or key and the reason; the default is used
 instead and the logger keeps running. Released after boot (see core.app.release).
 """
+import os
+
 from core import savedfile, tomlenv
 from core.coerce import coerce
+from core.settings import SAVED
 
 TOML_PATH = "settings.toml"
-SAVED = "saved settings"
+MAX_JSON_BYTES = 16384  # the original's file is ~4 KB; a bigger one would only exhaust the heap
 
 
 def platform_getter():
@@ -118,7 +121,8 @@ def load_saved(nvm, sd_root, say, fallback_allowed):
     if nvm is not None:
         payload, reason = savedfile.nvm_payload(nvm)
         if payload is not None:
-            sections, problems = savedfile.parse_json(payload.decode("utf-8"), "NVM settings")
+            sections, problems = savedfile.parse_json(savedfile.text_of(payload, "NVM settings", say),
+                                                      "NVM settings")
             for problem in problems:
                 say(problem)
             return sections, "NVM settings", False
@@ -128,11 +132,15 @@ def load_saved(nvm, sd_root, say, fallback_allowed):
         return {}, "", False
     path = sd_root + "/datalogger.json"
     try:
-        with open(path, "r") as f:
-            text = f.read()
+        size = os.stat(path)[6]
+        if size > MAX_JSON_BYTES:
+            say(path + ": " + str(size) + " bytes, more than the " + str(MAX_JSON_BYTES) + " a settings file needs; not read")
+            return {}, "", False
+        with open(path, "rb") as f:
+            data = f.read()
     except OSError:
         return {}, "", False
-    sections, problems = savedfile.parse_json(text, path)
+    sections, problems = savedfile.parse_json(savedfile.text_of(data, path, say), path)
     for problem in problems:
         say(problem)
     say("Settings restored from " + path)

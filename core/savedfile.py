@@ -11,6 +11,24 @@ NVM_MAGIC = b"DLv1"
 _HEADER = 10  # magic, 2-byte length, 4-byte Adler-32
 
 
+def text_of(data, where, say):
+    """UTF-8 text of a file's bytes; lines that are not UTF-8 are named and left out."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeError:
+        pass
+    lines = []
+    number = 0
+    for raw in data.split(b"\n"):
+        number += 1
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeError:
+            lines.append("")
+            say(where + " line " + str(number) + ": not UTF-8 text; skipped")
+    return "\n".join(lines)
+
+
 def parse_json(text, where):
     """Return ({section: {name: value}}, problems); problems are "where line N: reason" strings."""
     try:
@@ -253,7 +271,7 @@ def save(app):
     if app.nvm is None:
         app.warn("no NVM on this board; settings not saved")
         return False
-    image = nvm_image(dump_json(app.settings.to_sections(), app.settings.order()).encode("utf-8"))
+    image = nvm_image(dump_json(app.settings.saved_sections(), app.settings.order()).encode("utf-8"))
     if len(image) > len(app.nvm):
         app.warn("settings need " + str(len(image)) + " bytes; the NVM has " + str(len(app.nvm)))
         return False

@@ -5,6 +5,7 @@ which is released after boot to give its heap back.
 """
 
 DEFAULT = "default"
+SAVED = "saved settings"
 
 
 class Settings:
@@ -31,17 +32,17 @@ class Settings:
             return "\"" + value + "\""
         return str(value)
 
-    def to_sections(self, include_secrets=True):
-        """{section: {name: value}}: every declared property, over the saved ones no loaded
-        plugin declares (so saving never drops, say, an unloaded plugin's AWS IoT block)."""
+    def saved_sections(self):
+        """{section: {name: value}} of the saved settings only: what was restored or saved, with
+        current values, including what no loaded plugin declares (so saving never drops, say, an
+        unloaded plugin's AWS IoT block). Defaults and settings.toml values are not saved: an
+        edit to settings.toml must keep working."""
         out = {}
         for section in self.saved:
             out[section] = dict(self.saved[section])
         for prop in self.props:
-            value = self.values[prop.key]
-            if prop.secret and not include_secrets:
-                value = ""
-            out.setdefault(prop.section, {})[prop.name] = value
+            if self.sources[prop.key] == SAVED:
+                out.setdefault(prop.section, {})[prop.name] = self.values[prop.key]
         return out
 
     def order(self):

@@ -155,14 +155,29 @@ def test_datalogger_json_seeds_the_nvm_once_and_saved_settings_win(tmp_path):
     assert len(image) == 8192 and image[:4] == b"DLv1"
     saved = json.loads(image[10:10 + (image[4] << 8 | image[5])])
     assert saved["AWS IoT"]["Client Name"] == "TestThing23"  # kept for the plugin that will use it
-    assert saved["WiFi Network"]["Password"] == "from-toml"  # a secret saved as "" overwrote nothing
     assert saved["Logging Timer"]["Interval"] == 250
+    assert "Data File" not in saved  # only what was saved is saved: defaults and settings.toml stay live
+    assert "from-toml" not in image.decode("utf-8", "replace")
 
-    # Next boot: the card's file is gone, the NVM remembers, and nothing is seeded again.
+    # Next boot: the card's file is gone, the NVM remembers, nothing is seeded again, and an
+    # edit to a key the saved settings don't hold takes effect.
     (board.sd / "datalogger.json").unlink()
-    lines, _ = board.run(seconds=0.6)
+    (board.drive / "settings.toml").write_text('DATA_FILE_FILE_PREFIX = "log"\nWIFI_NETWORK_PASSWORD = "x"\n')
+    lines, _ = board.run(seconds=0.6, typed="!settings\n")
     said = "\n".join(messages(lines))
     assert "restored from" not in said and "[I] Logging every 250 ms" in said
+    assert "hidden" not in said
+    assert "WIFI_NETWORK_PASSWORD = ****  (settings.toml line 2)" in said  # the saved "" overwrote nothing
+    assert "log0001.txt" in board.files()
+
+    # !clear-settings forgets them for good: the card's file is not read again either.
+    (board.sd / "datalogger.json").write_text(SEED)
+    lines, _ = board.run(seconds=0.6, typed="!clear-settings\n")
+    assert "[I] Saved settings cleared: settings.toml and the defaults apply from the next start" in lines
+    assert b"TestThing23" not in (board.drive / "nvm.bin").read_bytes()
+    lines, _ = board.run(seconds=0.6)
+    said = "\n".join(messages(lines))
+    assert "restored from" not in said and "[I] Logging every 15000 ms" in said
 
 
 def test_a_damaged_datalogger_json_loses_only_the_bad_keys(tmp_path):
@@ -176,7 +191,7 @@ def test_a_damaged_datalogger_json_loses_only_the_bad_keys(tmp_path):
     image = (board.drive / "nvm.bin").read_bytes()
     saved = json.loads(image[10:10 + (image[4] << 8 | image[5])])
     assert saved["AWS IoT"]["Port"] == 8883 and saved["AWS IoT"]["Server"].startswith("avgpd2wdr5s6u")
-    assert saved["Logging Timer"]["Interval"] == 15000  # the default, not a guess
+    assert "Interval" not in saved.get("Logging Timer", {})  # the damaged value is not guessed at
 
 
 def test_a_damaged_nvm_image_is_named_and_not_used(tmp_path):
@@ -348,3 +363,21 @@ def test_a_stall_is_reported_as_missed_ticks_once_not_hidden(tmp_path):
     assert 12 <= count <= 16, missed  # 1.5 s at 10 Hz, less the one taken on waking
     rows = [r.split(",") for r in data(lines)[1:]]
     assert [int(r[1]) for r in rows] == list(range(1, len(rows) + 1))  # entries stay consecutive
+
+
+def test_a_datalogger_json_that_is_not_text_or_is_huge_does_not_stop_the_logger(tmp_path):
+    board = Board(tmp_path, FAST)
+    (board.sd / "datalogger.json").write_bytes(SEED.encode().replace(b'"Port": 8883', b'"Port": \xff\xfe8883'))
+    lines, _ = board.run(seconds=0.6)
+    said = "\n".join(messages(lines))
+    assert "sd/datalogger.json line 7: not UTF-8 text; skipped" in said
+    assert len(data(lines)) >= 2
+    image = (board.drive / "nvm.bin").read_bytes()
+    saved = json.loads(image[10:10 + (image[4] << 8 | image[5])])
+    assert saved["AWS IoT"]["Client Name"] == "TestThing23" and "Port" not in saved["AWS IoT"]
+
+    board = Board(tmp_path / "huge", FAST)
+    (board.sd / "datalogger.json").write_text(" " * 20000 + SEED)
+    lines, _ = board.run(seconds=0.6)
+    assert "[W] sd/datalogger.json: 20" in "\n".join(lines) and "not read" in "\n".join(lines)
+    assert len(data(lines)) >= 2

@@ -26,6 +26,8 @@ def test_defaults_then_settings_toml_then_saved_settings_each_with_its_source():
     assert settings.get(PREFIX) == "log" and settings.sources[PREFIX.key].endswith("resolve_test.toml line 2")
     assert settings.get(PASSWORD) == "" and settings.sources[PASSWORD.key] == "default"
     assert said.has("line 1: LOGGING_TIMER_INTERVAL = 500 is hidden by the saved value 250")
+    # Saving keeps what was saved, not the defaults or settings.toml's values.
+    assert settings.saved_sections() == {"Logging Timer": {"Interval": 250}}
 
 
 def test_a_saved_empty_secret_does_not_overwrite_and_secrets_are_masked():
@@ -49,7 +51,7 @@ def test_bad_values_fall_back_to_the_default_and_say_why():
     res.report_unknown()
     assert said.has("line 2: MYSTERY: unknown key (no loaded plugin declares it); ignored")
     assert said.has('NVM settings: "Old"/"Thing": unknown property (no loaded plugin declares it); kept, unused')
-    assert settings.to_sections()["Old"] == {"Thing": 1}  # kept for whoever declares it later
+    assert settings.saved_sections() == {"Old": {"Thing": 1}, "Logging Timer": {"Interval": "soon"}}  # kept as found
     assert settings.order()[-1] == ("Old", ["Thing"])
 
 
