@@ -14,6 +14,7 @@ from adafruit_ticks import ticks_diff, ticks_ms
 
 VERSION = "0.1.0"
 MISSED_REPORT_MS = 10000
+RESTART_DELAY_S = 5
 DEFAULT_PLUGINS = "sensors.auto, outputs.serial, outputs.sdcard"
 # Boot-only modules, dropped after boot so their code gives its heap back.
 BOOT_ONLY = ("core.boot", "core.resolve", "core.coerce", "core.tomlenv", "core.savedfile")
@@ -163,11 +164,23 @@ class App:
 
 def main():
     app = App()
+    crash = None
     try:
         app.boot()
         app.run()
     except KeyboardInterrupt:  # Ctrl-C on the board; --seconds on the host
         pass
+    except Exception as err:  # a fault in the core itself (a plugin's is isolated): never stay down
+        crash = err
     finally:
         app.close()
-    app.info("Stopped; files closed")
+    if crash is None:
+        app.info("Stopped; files closed")
+        return
+    import traceback
+    traceback.print_exception(crash)
+    app.warn("stopped by " + type(crash).__name__ + ": " + str(crash) + "; files closed; restarting in "
+             + str(RESTART_DELAY_S) + " s")
+    time.sleep(RESTART_DELAY_S)  # a fault at boot must not become a tight restart loop
+    import supervisor
+    supervisor.reload()

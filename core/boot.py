@@ -116,6 +116,9 @@ def _setup_observation(app):
         except (ValueError, IndexError) as err:
             app.warn(TIME_ZONE.key + ": " + str(err) + "; using UTC")
             app.tz = PosixTZ("UTC0")
+    if app.time_mode >= 2 and not app.wall.is_set():
+        app.warn("the clock is not set (it reads " + app.wall.iso()[:10] + "): " + TIMESTAMP.key + " = \""
+                 + mode + "\" writes wrong times until it is; \"ms since start\" needs no clock")
     params = ["Entry", "Board Name"] if mode == "none" else ["Time", "Entry", "Board Name"]
     app.general = Section("General", params)
     app.general.values[-1] = app.BOARD_NAME

@@ -18,10 +18,16 @@ class Console:
         self.claimant = None  # an object with claim(char) -> bool, such as the menu
 
     def poll(self, _now=None):
-        count = self._runtime.serial_bytes_available
-        if not count:
-            return
-        for ch in sys.stdin.read(count):
+        # A character at a time: the count is in bytes, read() counts characters, and asking
+        # for more than have arrived would block the logger.
+        runtime = self._runtime
+        for _ in range(MAX_LINE):
+            if not runtime.serial_bytes_available:
+                return
+            try:
+                ch = sys.stdin.read(1)
+            except UnicodeError:  # a byte that is not UTF-8: line noise, not a command
+                continue
             self.feed(ch)
 
     def feed(self, ch):
@@ -45,5 +51,8 @@ class Console:
             self._line += ch
 
     def run(self, name):
-        from core import commands  # only once someone types a command
-        commands.run(self._app, name)
+        try:
+            from core import commands  # only once someone types a command
+            commands.run(self._app, name)
+        except Exception as err:  # a command's fault must not stop the logger
+            self._app.warn("!" + name + " failed (" + type(err).__name__ + ": " + str(err) + ")")

@@ -11,6 +11,7 @@ from adafruit_ticks import ticks_add, ticks_diff
 RATE_WINDOW = 12  # the original's "Rate Metric" is the mean of the last 12 log intervals
 MAX_FAILURES = 5
 FIRST_BACKOFF_MS = 1000
+PROBE_MS = 300000  # a disabled task is tried once every 5 min: a sensor plugged back in resumes
 SLICE_MS = 50
 
 
@@ -72,8 +73,6 @@ class Scheduler:
         return fresh
 
     def runnable(self, task, now):
-        if task.disabled:
-            return False
         if task.retry_at is not None:
             if ticks_diff(now, task.retry_at) < 0:
                 return False
@@ -99,14 +98,18 @@ class Scheduler:
         if task.failures:
             self.say(task.name + ": working again after " + str(task.failures) + " failure(s)")
             task.failures = 0
+            task.disabled = False
         return True
 
     def failed(self, task, err):
         task.failures += 1
         reason = type(err).__name__ + ": " + str(err)
         if task.failures >= MAX_FAILURES:
-            task.disabled = True
-            self.say(task.name + ": disabled after " + str(task.failures) + " failures in a row (" + reason + ")")
+            task.retry_at = ticks_add(self.now_ms(), PROBE_MS)
+            if not task.disabled:
+                task.disabled = True
+                self.say(task.name + ": disabled after " + str(task.failures) + " failures in a row (" + reason
+                         + "); trying it again every " + str(PROBE_MS // 60000) + " min")
             return
         backoff = FIRST_BACKOFF_MS << (task.failures - 1)
         task.retry_at = ticks_add(self.now_ms(), backoff)

@@ -13,6 +13,7 @@ def mount(get):
     `get` reads a property (see core.pins.pin)."""
     if _state["vfs"] is not None:
         return None
+    card = None
     try:
         import sdcardio
         import storage
@@ -20,8 +21,13 @@ def mount(get):
         card = sdcardio.SDCard(pins.spi(get), pins.pin(get, pins.SD_CS))
         vfs = storage.VfsFat(card)
         storage.mount(vfs, "/" + ROOT)
-    except (OSError, ValueError, RuntimeError, AttributeError) as err:
-        return why(err)
+    except (OSError, ValueError, RuntimeError, AttributeError, TypeError) as err:
+        if card is not None:
+            card.deinit()  # else it keeps the CS pin and every retry fails with "in use"
+        reason = why(err)
+        if "issing" in reason:  # CircuitPython 9+ mounts only on an existing folder
+            reason += " (create an empty folder named " + ROOT + " on CIRCUITPY)"
+        return reason
     _state["card"] = card
     _state["vfs"] = vfs
     return None

@@ -19,6 +19,7 @@ def civil_from_days(z):
 
 
 DAY_MS = 86400000
+CLOCK_SET_DAY = 19723  # 2024-01-01: an RTC reading before it was never set (it starts at 2000 or 1970)
 _ISO = "%sT%02d:%02d:%02d.%03d%s"
 
 
@@ -42,6 +43,9 @@ class WallClock:
             days, ms = divmod(ms, DAY_MS)
             self.day += days
         self.ms = ms
+
+    def is_set(self):
+        return self.day >= CLOCK_SET_DAY
 
     def epoch_ms(self):
         return self.day * DAY_MS + self.ms

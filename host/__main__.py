@@ -48,9 +48,11 @@ def main(argv=None):
     runtime.BUS_FILE = bus
     runtime.get_bus()  # a bad bus file is named now, before the firmware starts
 
-    # The board's root folder: settings.toml from the drive; the card is linked in at mount.
+    # The board's root folder: settings.toml from the drive, and the empty sd folder where the
+    # card is mounted (linked in by the storage stand-in).
     root = tempfile.mkdtemp(prefix="circuitpy-root-")
     os.symlink(os.path.join(drive, "settings.toml"), os.path.join(root, "settings.toml"))
+    os.mkdir(os.path.join(root, "sd"))
     os.chdir(root)
 
     _join_wifi(runtime)
@@ -60,14 +62,22 @@ def main(argv=None):
         timer = threading.Timer(args.seconds, _thread.interrupt_main)
         timer.daemon = True
         timer.start()
+    import supervisor
+
     try:
-        runpy.run_path(os.path.join(REPO, "code.py"), run_name="__main__")
+        while True:
+            try:
+                runpy.run_path(os.path.join(REPO, "code.py"), run_name="__main__")
+                break
+            except supervisor.Reload:
+                print("\nsoft reboot\n")  # what the board prints before running code.py again
     except KeyboardInterrupt:
         pass
     finally:
         restore_tty()
         for name in os.listdir(root):
-            os.remove(os.path.join(root, name))
+            path = os.path.join(root, name)
+            os.remove(path) if os.path.islink(path) or not os.path.isdir(path) else os.rmdir(path)
         os.rmdir(root)
     return 0
 

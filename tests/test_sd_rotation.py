@@ -28,6 +28,7 @@ def sd_output(tmp_path, monkeypatch):
     card.mkdir()
     root = tmp_path / "root"
     root.mkdir()
+    (root / "sd").mkdir()  # the mount point, as on CIRCUITPY
     monkeypatch.setattr(runtime, "SD_DIR", str(card))
     monkeypatch.chdir(root)
     from core import pins, sdcard

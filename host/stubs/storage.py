@@ -1,6 +1,7 @@
 """storage stand-in: mounting the card makes <root>/sd point at the card's folder.
 
-The host runner runs code.py with the current directory as the board's root "/", so the
+The host runner runs code.py with the current directory as the board's root "/", holding an
+empty sd folder as CIRCUITPY must (CircuitPython 9+ mounts only on an existing folder), so the
 firmware's "sd/..." paths land in the card folder.
 """
 import os
@@ -12,20 +13,21 @@ class VfsFat:
 
 
 def mount(vfs, mount_path, *, readonly=False):
-    link = mount_path.lstrip("/")
-    if os.path.islink(link):
-        os.remove(link)
-    elif os.path.exists(link):
+    point = mount_path.lstrip("/")
+    if os.path.islink(point):
         raise OSError(1, "mount point in use")
-    os.symlink(os.path.abspath(vfs.folder), link)
+    if not os.path.isdir(point):
+        raise RuntimeError("Mount point directory missing")
+    os.rmdir(point)  # the empty folder; an occupied one raises, as mounting over files would
+    os.symlink(os.path.abspath(vfs.folder), point)
 
 
 def umount(mount):
-    link = mount.lstrip("/") if isinstance(mount, str) else "sd"
-    if os.path.islink(link):
-        os.remove(link)
-    else:
+    point = mount.lstrip("/") if isinstance(mount, str) else "sd"
+    if not os.path.islink(point):
         raise OSError(22, "not mounted")
+    os.remove(point)
+    os.mkdir(point)
 
 
 def remount(mount_path, readonly=False, *, disable_concurrent_write_protection=False):

@@ -65,5 +65,9 @@ class _Runtime:
 runtime = _Runtime()
 
 
+class Reload(SystemExit):
+    """supervisor.reload(): the host runner starts code.py again, as the board's soft reboot does."""
+
+
 def reload():
-    raise SystemExit("supervisor.reload()")
+    raise Reload("supervisor.reload()")

@@ -22,8 +22,9 @@ PROPERTIES = (FORMAT, PREFIX, START, ROTATE)
 ROTATE_MS = (6 * 3600000, 12 * 3600000, 24 * 3600000, 48 * 3600000, 168 * 3600000)
 CHECK_MS = 1000  # how often a quiet card is checked for removal
 RETRY_MS = 5000  # how often a missing card is looked for
-_REASONS = {28: "the card is full", 5: "I/O error: card removed?", 2: "file or card missing",
-            30: "the card is read-only", 19: "no card"}
+ENOSPC = 28
+FULL = "SD card: the card is full"  # one wording whichever way it is found, so it is said once
+_REASONS = {5: "I/O error: card removed?", 2: "file or card missing", 30: "the card is read-only", 19: "no card"}
 
 
 class SDOutput:
@@ -80,6 +81,9 @@ class SDOutput:
         if reason is not None:
             return self._trouble("SD card: " + reason, now)
         try:
+            space = os.statvfs(sdcard.ROOT)
+            if space[0] * space[4] < space[0] * 2:  # under two blocks free: a new file would fail empty
+                return self._trouble(FULL, now)
             number = self.start
             while True:
                 path = sdcard.ROOT + "/" + self.prefix + ("%04d" % number) + ".txt"
@@ -96,7 +100,7 @@ class SDOutput:
         except OSError as err:
             self._close()
             sdcard.unmount()
-            return self._trouble("SD card: " + _reason(err), now)
+            return self._trouble(FULL if _errno(err) == ENOSPC else "SD card: " + _reason(err), now)
         self.path = path
         self.age_ms = 0
         self.last_ms = now
@@ -109,7 +113,7 @@ class SDOutput:
     def _lost(self, err, now):
         self._close()
         sdcard.unmount()
-        self._trouble("SD card: " + _reason(err) + " writing " + self.path, now)
+        self._trouble(FULL if _errno(err) == ENOSPC else "SD card: " + _reason(err) + " writing " + self.path, now)
 
     def _trouble(self, reason, now):
         self.retry_ms = ticks_add(now, RETRY_MS)
@@ -129,8 +133,12 @@ class SDOutput:
         self._close()
 
 
+def _errno(err):
+    return err.args[0] if err.args and isinstance(err.args[0], int) else 0
+
+
 def _reason(err):
-    code = err.args[0] if err.args and isinstance(err.args[0], int) else 0
+    code = _errno(err)
     return _REASONS.get(code, str(err)) + (" (errno " + str(code) + ")" if code else "")
 
 

@@ -64,11 +64,18 @@ def test_a_failing_plugin_is_retried_with_backoff_then_disabled():
         assert not sched.call(task, boom, None)
         waits.append(waits[-1] * 2)
     assert task.disabled
-    assert said.has("outputs.flaky: disabled after 5 failures in a row")
+    assert said.has("outputs.flaky: disabled after 5 failures in a row", "trying it again every 5 min")
     assert said.has("retrying in 8 s")
-    clock.now += 10 ** 8
+    clock.now += 299999
     assert not sched.call(task, calls.append, 1)
     assert calls == []
+    clock.now += 1
+    assert not sched.call(task, boom, None)  # the probe fails: quietly, and again in 5 min
+    assert len([line for line in said.lines if "disabled" in line]) == 1
+    clock.now += 300000
+    assert sched.call(task, calls.append, 1)  # plugged back in
+    assert calls == [1] and not task.disabled and task.failures == 0
+    assert said.has("outputs.flaky: working again after 6 failure(s)")
 
 
 def test_a_plugin_that_recovers_is_announced_and_forgiven():

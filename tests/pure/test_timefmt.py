@@ -63,3 +63,10 @@ def test_the_wall_clock_keeps_small_integers_across_days_and_years():
         assert 0 <= wall.ms < DAY_MS
     assert wall.iso() == "2026-04-11T00:00:00.500Z"
     assert iso8601(wall.epoch_ms()) == wall.iso()
+
+
+def test_an_unset_clock_is_recognised():
+    from core.timefmt import WallClock
+    assert not WallClock(946684800000).is_set()  # 2000-01-01, where the board's RTC starts
+    assert not WallClock(0).is_set()
+    assert WallClock(1764106794123).is_set()
