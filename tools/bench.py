@@ -173,6 +173,7 @@ def _throughput_worker(rounds: int, cycles: int) -> dict:
     runtime.DRIVE, runtime.SD_DIR, runtime.BUS_FILE, runtime.bus = drive, card, bus_file, None
     runtime.get_bus()
     os.symlink(os.path.join(drive, "settings.toml"), os.path.join(root, "settings.toml"))
+    os.mkdir(os.path.join(root, "sd"))  # the mount point, as on CIRCUITPY
     os.chdir(root)
 
     real_stdout = sys.stdout
