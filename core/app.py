@@ -34,8 +34,8 @@ for _n in range(1, 5):
 CORE_PROPERTIES = [PLUGINS, INTERVAL, TIMESTAMP, TIME_ZONE, FALLBACK_RESTORE] + WIFI + list(pins.PROPERTIES)
 
 
-# The tick clock: integer ms that never allocate (time.monotonic() is a 32-bit float on the
-# board and loses ms after hours; monotonic_ns() is a long int that allocates on every read).
+# The tick clock: integer ms that never allocate (monotonic() is a 32-bit float on the board
+# and loses ms after hours; monotonic_ns() is a long int that allocates on every read).
 now_ms = ticks_ms
 
 

@@ -121,8 +121,7 @@ def load_saved(nvm, sd_root, say, fallback_allowed):
     if nvm is not None:
         payload, reason = savedfile.nvm_payload(nvm)
         if payload is not None:
-            sections, problems = savedfile.parse_json(savedfile.text_of(payload, "NVM settings", say),
-                                                      "NVM settings")
+            sections, problems = savedfile.parse_json(_text_of(payload, "NVM settings", say), "NVM settings")
             for problem in problems:
                 say(problem)
             return sections, "NVM settings", False
@@ -140,8 +139,16 @@ def load_saved(nvm, sd_root, say, fallback_allowed):
             data = f.read()
     except OSError:
         return {}, "", False
-    sections, problems = savedfile.parse_json(savedfile.text_of(data, path, say), path)
+    sections, problems = savedfile.parse_json(_text_of(data, path, say), path)
     for problem in problems:
         say(problem)
     say("Settings restored from " + path)
     return sections, path, True
+
+
+def _text_of(data, where, say):
+    """A file's text; lines that are not UTF-8 are named and left out."""
+    text, bad = tomlenv.decode_lines(data)
+    for number in bad:
+        say(where + " line " + str(number) + ": not UTF-8 text; skipped")
+    return text

@@ -11,24 +11,6 @@ NVM_MAGIC = b"DLv1"
 _HEADER = 10  # magic, 2-byte length, 4-byte Adler-32
 
 
-def text_of(data, where, say):
-    """UTF-8 text of a file's bytes; lines that are not UTF-8 are named and left out."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeError:
-        pass
-    lines = []
-    number = 0
-    for raw in data.split(b"\n"):
-        number += 1
-        try:
-            lines.append(raw.decode("utf-8"))
-        except UnicodeError:
-            lines.append("")
-            say(where + " line " + str(number) + ": not UTF-8 text; skipped")
-    return "\n".join(lines)
-
-
 def parse_json(text, where):
     """Return ({section: {name: value}}, problems); problems are "where line N: reason" strings."""
     try:

@@ -172,14 +172,19 @@ def read_file(path):
             data = f.read()
     except OSError:
         return {}, {}, []
+    text, bad = decode_lines(data)
+    values, lines, problems = parse(text)
+    if bad:
+        problems = sorted([(number, "", "not UTF-8 text") for number in bad] + problems)
+    return values, lines, problems
+
+
+def decode_lines(data):
+    """(text, [numbers of the lines that are not UTF-8, left out as empty lines])."""
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8"), []
     except UnicodeError:
-        return _parse_bytes_by_line(data)
-    return parse(text)
-
-
-def _parse_bytes_by_line(data):
+        pass
     good = []
     bad = []
     number = 0
@@ -189,6 +194,5 @@ def _parse_bytes_by_line(data):
             good.append(raw.decode("utf-8"))
         except UnicodeError:
             good.append("")
-            bad.append((number, "", "not UTF-8 text"))
-    values, lines, problems = parse("\n".join(good))
-    return values, lines, sorted(bad + problems)
+            bad.append(number)
+    return "\n".join(good), bad
