@@ -130,7 +130,8 @@ class App:
     def run(self):
         scheduler = self.scheduler
         console = self.console
-        said_missed = now_ms()
+        said_at = 0  # the log count at the last missed-tick report: counts, unlike ticks, never wrap
+        report_every = MISSED_REPORT_MS // self.interval_ms + 1
         while True:
             now = now_ms()
             if scheduler.due(now) or self.log_requested:
@@ -138,8 +139,8 @@ class App:
                 self.log(now)
                 # Missed ticks are told at once, then at most every MISSED_REPORT_MS: heard, not flooding.
                 if scheduler.missed != scheduler.reported_missed and (
-                        scheduler.reported_missed == 0 or ticks_diff(now, said_missed) >= MISSED_REPORT_MS):
-                    said_missed = now
+                        scheduler.reported_missed == 0 or scheduler.ticks - said_at >= report_every):
+                    said_at = scheduler.ticks
                     self.warn("missed " + str(scheduler.new_missed()) + " log tick(s) (" + str(scheduler.missed)
                               + " in all): the interval is shorter than a log cycle")
             console.poll()
