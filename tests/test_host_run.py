@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from hostrun import HEADER, STEADY_BUS, Board, check_steady, data, messages, stop, wait_for
+from hostrun import HEADER, REPO, STEADY_BUS, Board, check_steady, data, messages, stop, wait_for
 
 FAST = "LOGGING_TIMER_INTERVAL = 200\n"
 
@@ -383,3 +383,25 @@ def test_a_datalogger_json_that_is_not_text_or_is_huge_does_not_stop_the_logger(
     lines, _ = board.run(seconds=0.6)
     assert "[W] sd/datalogger.json: 20" in "\n".join(lines) and "not read" in "\n".join(lines)
     assert len(data(lines)) >= 2
+
+
+def test_keys_outside_ascii_do_not_stall_the_console(tmp_path):
+    # The console counts bytes and reads characters: "é°" is 4 bytes but 2 characters, and a
+    # read of 4 would wait for keys that never come. The terminal stays open, as a person's does.
+    board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 100\n")
+    proc = subprocess.Popen(board.args(), cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_for(lambda: (board.sd / "sfe0001.txt").exists())
+        proc.stdin.write("é°\n")
+        proc.stdin.flush()
+        time.sleep(0.3)
+        before = len(board.lines("sfe0001.txt"))
+        time.sleep(1.0)
+        assert len(board.lines("sfe0001.txt")) >= before + 5  # still logging, nothing more typed
+        proc.stdin.write("!log-rate\n")
+        proc.stdin.flush()
+        time.sleep(0.5)
+    finally:
+        lines, _ = stop(proc)
+    assert "[I] !log-rate" in lines

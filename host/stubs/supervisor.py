@@ -23,26 +23,40 @@ def get_setting(key, default=None):
 
 
 class _SerialIn:
-    """The console's input: bytes from stdin, counted without blocking, like the USB serial buffer."""
+    """The console's input as the board's USB serial gives it: serial_bytes_available counts
+    bytes, while sys.stdin.read(n) returns n characters, waiting for them if need be."""
 
     def __init__(self):
-        self._buffer = ""
+        self._bytes = b""
         self._eof = False
 
+    def _fill(self, wait):
+        if self._eof or _host.STDIN_FD is None:
+            return
+        while select.select([_host.STDIN_FD], [], [], None if wait else 0)[0]:
+            data = os.read(_host.STDIN_FD, 1024)
+            if not data:
+                self._eof = True  # nothing attached any more: report nothing, never spin
+                return
+            self._bytes += data
+            if wait:
+                return
+
     def available(self):
-        if not self._eof and _host.STDIN_FD is not None:
-            while select.select([_host.STDIN_FD], [], [], 0)[0]:
-                data = os.read(_host.STDIN_FD, 1024)
-                if not data:
-                    self._eof = True  # nothing attached any more: report nothing, never spin
-                    break
-                self._buffer += data.decode("utf-8", "replace")
-        return len(self._buffer)
+        self._fill(False)
+        return len(self._bytes)
 
     def read(self, count=-1):
-        self.available()
-        count = len(self._buffer) if count is None or count < 0 else count
-        out, self._buffer = self._buffer[:count], self._buffer[count:]
+        self._fill(False)
+        if count is None or count < 0:
+            count = len(self._bytes)
+        while True:
+            text = self._bytes.decode("utf-8", "ignore")
+            if len(text) >= count or self._eof or _host.STDIN_FD is None:
+                break
+            self._fill(True)  # the board's read blocks until the characters arrive
+        out = text[:count]
+        self._bytes = text[count:].encode("utf-8")
         return out
 
 
