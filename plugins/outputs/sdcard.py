@@ -41,7 +41,6 @@ class SDOutput:
         self.checked_ms = 0
         self.retry_ms = None  # while the card is in trouble: the tick to try again
         self.problem = None  # the last reason announced, so each is said once
-        self.lines = 0
 
     def write(self, observation):
         now = self.app.scheduler.now_ms()
@@ -62,7 +61,6 @@ class SDOutput:
             f.write(observation.json() if self.json_format else observation.csv())
             f.write("\n")
             f.flush()
-            self.lines += 1
         except OSError as err:
             self._lost(err, now)
 
