@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DRIVE := build/drive
 SD := build/sd
 
-.PHONY: setup run test bench docs lib clean system-packages
+.PHONY: setup run test bench docs lib clean system-packages vm-api
 
 setup: $(STAMP) tools/mpvm/node_modules/.installed
 
@@ -40,6 +40,10 @@ bench: setup
 
 docs: setup
 	$(PY) tools/settings_doc.py
+
+# tools/vm_api.json (what gate_api checks firmware against) from the installed MicroPython VM.
+vm-api: setup
+	$(PY) tools/gate_api.py --regenerate
 
 # The device libraries as .py into lib/, offline, for copying to a board (circup does this online).
 lib: setup

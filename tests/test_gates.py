@@ -1,4 +1,4 @@
-"""The CircuitPython fidelity gates (tools/gate_mpycross.py, gate_imports.py, gate_mypy.py).
+"""The CircuitPython fidelity gates (tools/gate_mpycross.py, gate_imports.py, gate_mypy.py, gate_api.py).
 
 Each gate must pass on the real tree and on a small good sample tree, and must fail,
 naming file and line, on a bad sample tree. The gates run as subprocesses with this
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-GATES = ("gate_mpycross", "gate_imports", "gate_mypy")
+GATES = ("gate_mpycross", "gate_imports", "gate_mypy", "gate_api")
 
 
 def run_gate(name, root=None, *extra, env=None):
