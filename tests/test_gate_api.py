@@ -143,6 +143,12 @@ BAD = [
     ("    except OSError as err:", None),
     ("        print(err.strerror)", ".strerror"),
     ("    ok = hasattr(values, 'isascii')", 'hasattr(..., "isascii")'),
+    ("    t0 = time.monotonic_ns()", None),
+    ("    late_ms = (t0 - 5) / 1000", "monotonic_ns() / ..."),
+    ("    now_s = time.time()", None),
+    ("    wall_ms = now_s * 1000", "time.time() arithmetic"),
+    ("    word = 'ab' + text", None),
+    ("    code = word.hex()", ".hex"),
     ("    return a, b, c, d, e, size, cut, pad, _now, ms, wall, late, start, label, hexed, parts, raw", None),
 ]
 

@@ -277,18 +277,21 @@ class Scope:
         self.types: dict[str, str | None] = {}
         assigns: dict[str, list[ast.expr]] = {}
         unknown = set(params)
+        followed: set[int] = set()  # the Name targets of `x = ...` / `x += ...`
         for node in self.own_nodes(body):
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 assigns.setdefault(node.targets[0].id, []).append(node.value)
+                followed.add(id(node.targets[0]))
             elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
                 assigns.setdefault(node.target.id, []).append(
                     ast.BinOp(left=ast.Name(id=node.target.id, ctx=ast.Load()), op=node.op, right=node.value))
+                followed.add(id(node.target))
             elif isinstance(node, ast.ExceptHandler) and node.name:
                 if exc_type and self.builtin_exception(node.type):
                     assigns.setdefault(node.name, []).append(ast.Name(id="__exception__", ctx=ast.Load()))
                 else:
                     unknown.add(node.name)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)) and id(node) not in followed:
                 unknown.add(node.id)  # for/with targets, unpacking, walrus, del: not followed
             elif isinstance(node, (ast.Global, ast.Nonlocal)):
                 unknown.update(node.names)
@@ -298,6 +301,8 @@ class Scope:
                 unknown.update((a.asname or a.name).split(".")[0] for a in node.names)
         for name in unknown:
             assigns.pop(name, None)
+        self.assigns = assigns
+        self.clock: dict[str, set[str]] = {}  # which clock -> locals holding its value (Checker.clock_vars)
         self.types = {name: None for name in assigns}
         for _ in range(3):  # a few rounds settle chains like a = "x"; b = a + "y"
             for name, values in assigns.items():
@@ -485,12 +490,20 @@ class Checker:
         assigned = bound_names(tree) | from_names
         self.mods = {alias: m for alias, m in imported.items() if m in self.modules and alias not in assigned}
         self.bound = assigned | set(imported)  # names that may shadow a builtin (print, str, open...)
-        # names bound by `from time import monotonic[_ns]`
+        # names that are a clock function: `from time import monotonic_ns [as x]`, `_ns = time.monotonic_ns`
         self.clock_names: dict[str, str] = {}
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == "time":
                 for a in node.names:
                     self.clock_names[a.asname or a.name] = a.name
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                v = node.value
+                if (isinstance(v, ast.Attribute) and isinstance(v.value, ast.Name) and self.mods.get(v.value.id) == "time"
+                        and v.attr in ("monotonic_ns", "time")):  # an alias of time.monotonic is flagged itself
+                    self.clock_names[node.targets[0].id] = v.attr
+                elif isinstance(v, ast.Name) and v.id in self.clock_names:
+                    self.clock_names[node.targets[0].id] = self.clock_names[v.id]
         self.walk_scope(tree.body, set())
 
     def walk_scope(self, body: list[ast.stmt], params: set[str]) -> None:
@@ -616,21 +629,34 @@ class Checker:
             return f.attr == which
         return isinstance(f, ast.Name) and self.clock_names.get(f.id) == which
 
-    def contains_clock(self, e: ast.AST, which: str) -> bool:
-        """True when e computes with the clock's value (an int()/round() around it ends the float)."""
+    def contains_clock(self, e: ast.AST, which: str, scope: Scope | None) -> bool:
+        """True when e computes with the clock's value: a call, or a local that holds one
+        (`t0 = time.monotonic_ns()`); an int()/round() around it ends the float."""
         if self.is_clock_call(e, which):
             return True
+        if isinstance(e, ast.Name) and scope is not None:
+            return e.id in self.clock_vars(scope, which)
         if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in ("int", "round", "len", "str"):
             return False
-        return any(self.contains_clock(c, which) for c in ast.iter_child_nodes(e))
+        return any(self.contains_clock(c, which, scope) for c in ast.iter_child_nodes(e))
+
+    def clock_vars(self, scope: Scope, which: str) -> set[str]:
+        if which not in scope.clock:
+            scope.clock[which] = found = set()
+            for _ in range(3):  # t0 = monotonic_ns(); t1 = t0 + 5
+                found |= {name for name, values in scope.assigns.items()
+                          if any(self.contains_clock(v, which, scope) for v in values)}
+        return scope.clock[which]
 
     def check_clock_arith(self, node: ast.BinOp, scope: Scope | None) -> None:
-        if isinstance(node.op, ast.Div) and (self.contains_clock(node.left, "monotonic_ns")
-                                             or self.contains_clock(node.right, "monotonic_ns")):
-            self.flag(node.lineno, "monotonic_ns() / ...", "true division gives a float (32-bit on the board); "
-                      "use // for integer ms")
-        if isinstance(node.op, (ast.Mult, ast.Div)) and (self.contains_clock(node.left, "time")
-                                                         or self.contains_clock(node.right, "time")):
+        ns = [self.contains_clock(x, "monotonic_ns", scope) for x in (node.left, node.right)]
+        floats = [isinstance(x, ast.Constant) and isinstance(x.value, float) for x in (node.right, node.left)]
+        if any(ns) and (isinstance(node.op, ast.Div) or (isinstance(node.op, ast.Mult) and any(
+                f and n for f, n in zip(floats, ns)))):
+            self.flag(node.lineno, "monotonic_ns() / ...", "true division (or a float factor) gives a float, "
+                      "32-bit on the board; use // for integer ms")
+        if isinstance(node.op, (ast.Mult, ast.Div)) and (self.contains_clock(node.left, "time", scope)
+                                                         or self.contains_clock(node.right, "time", scope)):
             self.flag(node.lineno, "time.time() arithmetic", "float arithmetic on the clock (time.time() is a float "
                       "on CPython; a float on the board loses ms); use int(time.time()) * 1000")
 
