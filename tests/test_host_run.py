@@ -198,12 +198,12 @@ def test_a_damaged_nvm_image_is_named_and_not_used(tmp_path):
     board = Board(tmp_path, FAST)
     board.run(seconds=0.3)
     (board.sd / "datalogger.json").write_text(SEED)
-    board.run(seconds=0.3)  # seeds the NVM
+    board.run(seconds=1.0)  # seeds the NVM once the plugins are loaded, about 0.4 s into the run
     image = bytearray((board.drive / "nvm.bin").read_bytes())
     image[12] ^= 0x20
     (board.drive / "nvm.bin").write_bytes(image)
     (board.sd / "datalogger.json").unlink()
-    lines, _ = board.run(seconds=0.5)
+    lines, _ = board.run(seconds=1.0)
     assert "[W] NVM settings: checksum mismatch; not used" in lines
     assert "[I] Logging every 200 ms; quick commands: !help" in lines
 

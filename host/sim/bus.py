@@ -102,39 +102,56 @@ def _unplugged(dev, now):
 
 def _windows(v, err):
     if not isinstance(v, list):
-        raise err("unplugged", "must be a list of [from_s, to_s] pairs")
+        raise err("unplugged", "must be a list of [from_s, to_s] pairs, got " + _shown(v))
     out = []
     for w in v:
         if (not isinstance(w, list) or len(w) != 2 or not _is_number(w[0])
                 or not (w[1] is None or _is_number(w[1]))):
-            raise err("unplugged", "each window is [from_s, to_s] with to_s a number or null")
+            raise err("unplugged", "each window is [from_s, to_s] with to_s a number or null, got " + _shown(w))
+        if w[1] is not None and w[1] <= w[0]:
+            raise err("unplugged", "window %s ends before it starts" % _shown(w))
         out.append((w[0], w[1]))
     return out
 
 
 def _is_number(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    """A finite JSON number (true/false are no numbers, nor NaN, Infinity or 1e999)."""
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    try:
+        f = float(v)
+    except OverflowError:  # an integer too big for a float
+        return False
+    return f - f == 0  # nan and inf give nan
+
+
+def _shown(v):
+    """A value from the file as a message shows it: its repr, clipped."""
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _signal(v, err, key, limits):
     """A Signal from a bus-file value, range-checked against the chip."""
     if _is_number(v):
-        points, sig = [v], Signal(v)
+        points = [v]
     elif isinstance(v, dict):
         if sorted(v) != ["from", "period_s", "to"]:
-            raise err(key, 'needs exactly "from", "to" and "period_s"')
+            raise err(key, 'needs exactly "from", "to" and "period_s", got ' + _shown(v))
         for k in ("from", "to", "period_s"):
             if not _is_number(v[k]):
-                raise err(key + "." + k, "must be a number")
+                raise err(key + "." + k, "must be a number, got " + _shown(v[k]))
         if v["period_s"] <= 0:
-            raise err(key + ".period_s", "must be > 0")
-        points, sig = [v["from"], v["to"]], Signal(v["from"], v["to"], v["period_s"])
+            raise err(key + ".period_s", "must be > 0, got " + _shown(v["period_s"]))
+        points = [v["from"], v["to"]]
     else:
-        raise err(key, 'must be a number or {"from": a, "to": b, "period_s": p}')
+        raise err(key, 'must be a number or {"from": a, "to": b, "period_s": p}, got ' + _shown(v))
     for p in points:
         if not limits[0] <= p <= limits[1]:
-            raise err(key, "%r is outside %r..%r" % (p, limits[0], limits[1]))
-    return sig
+            raise err(key, "%s is outside %r..%r" % (_shown(p), limits[0], limits[1]))
+    if len(points) == 1:
+        return Signal(v)
+    return Signal(v["from"], v["to"], v["period_s"])
 
 
 def _address(v, cls, err):
@@ -144,8 +161,9 @@ def _address(v, cls, err):
         a = int(v, 0) if isinstance(v, str) else v
     except ValueError:
         a = None
-    if not _is_number(a) or a not in cls.ADDRESSES:
-        raise err("address", "must be one of %s" % ", ".join("0x%02x" % x for x in cls.ADDRESSES))
+    if not isinstance(a, int) or isinstance(a, bool) or a not in cls.ADDRESSES:
+        raise err("address", "must be one of %s, got %s"
+                  % (", ".join('"0x%02x"' % x for x in cls.ADDRESSES), _shown(v)))
     return a
 
 
@@ -154,10 +172,11 @@ def _device(spec, index, source, bus):
         return BusFileError("bus file %s: devices[%d]: key %r: %s" % (source, index, key, msg))
 
     if not isinstance(spec, dict):
-        raise BusFileError("bus file %s: devices[%d]: must be an object" % (source, index))
-    cls = TYPES.get(str(spec.get("type")))
+        raise BusFileError("bus file %s: devices[%d]: must be an object, got %s" % (source, index, _shown(spec)))
+    kind = spec.get("type")
+    cls = TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise err("type", "must be one of %s" % ", ".join(sorted(TYPES)))
+        raise err("type", "must be one of %s, got %s" % (", ".join(sorted(TYPES)), _shown(kind)))
     allowed = ("type", "address", "values", "unplugged") + (("instant",) if cls is BME280 else ())
     for k in spec:
         if k not in allowed:
@@ -167,7 +186,7 @@ def _device(spec, index, source, bus):
         raise err("address", "0x%02x is already used by another device" % address)
     values = spec.get("values", {})
     if not isinstance(values, dict):
-        raise err("values", "must be an object")
+        raise err("values", "must be an object, got " + _shown(values))
     signals = {}
     for k in values:
         if k not in cls.KEYS:
@@ -176,7 +195,7 @@ def _device(spec, index, source, bus):
     if cls is BME280:
         instant = spec.get("instant", False)
         if not isinstance(instant, bool):
-            raise err("instant", "must be true or false")
+            raise err("instant", "must be true or false, got " + _shown(instant))
         device = cls(address, signals, instant=instant)
     else:
         device = cls(address, signals)
@@ -205,6 +224,8 @@ def load_bus(path=None, clock_ns=None):
             doc = json.load(f)
     except OSError as e:
         raise BusFileError("bus file %s: cannot be read: %s" % (source, e))
-    except ValueError as e:
+    except UnicodeError:
+        raise BusFileError("bus file %s: is not UTF-8 text" % source)
+    except (ValueError, RuntimeError) as e:  # RuntimeError: nested too deeply
         raise BusFileError("bus file %s: is not valid JSON: %s" % (source, e))
     return parse_bus(doc, source, clock_ns)
