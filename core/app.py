@@ -50,6 +50,18 @@ def release(names):
     gc.collect()
 
 
+def missed_words(scheduler, cycle, gap):
+    """The missed-tick report, naming the cause: log cycles (the shorter of the last two, so one
+    slow cycle is not taken for the rule) longer than the interval, or else a stall (the longest
+    time between two observations): a plugin that blocked, or the whole board held up."""
+    interval = scheduler.interval_ms
+    text = "missed " + str(scheduler.new_missed()) + " log tick(s) (" + str(scheduler.missed) + " in all): "
+    if cycle >= interval:
+        return text + "a log cycle takes " + str(cycle) + " ms, longer than the " + str(interval) + " ms interval"
+    return (text + "a stall of " + str(gap) + " ms between observations (a log cycle takes " + str(cycle)
+            + " ms; the interval is " + str(interval) + " ms)")
+
+
 class App:
     BOARD_NAME = "DataLogger IoT"
 
@@ -132,21 +144,33 @@ class App:
         console = self.console
         said_at = 0  # the log count at the last missed-tick report: counts, unlike ticks, never wrap
         report_every = MISSED_REPORT_MS // self.interval_ms + 1
+        last = now_ms()  # when the last observation was taken
+        gap = 0  # the longest time between two observations since the last missed-tick report
+        took = 0  # how long the last pass of the loop that took an observation lasted
         while True:
             now = now_ms()
-            if scheduler.due(now) or self.log_requested:
+            logged = scheduler.due(now) or self.log_requested
+            if logged:
                 self.log_requested = False
                 self.log(now)
+                step = ticks_diff(now, last)
+                last = now
+                if step > gap:
+                    gap = step
+            console.poll()
+            for task, plugin in self.pollers:
+                scheduler.call(task, plugin.poll, now)
+            end = now_ms()
+            if logged:
+                cycle = ticks_diff(end, now)
                 # Missed ticks are told at once, then at most every MISSED_REPORT_MS: heard, not flooding.
                 if scheduler.missed != scheduler.reported_missed and (
                         scheduler.reported_missed == 0 or scheduler.ticks - said_at >= report_every):
                     said_at = scheduler.ticks
-                    self.warn("missed " + str(scheduler.new_missed()) + " log tick(s) (" + str(scheduler.missed)
-                              + " in all): the interval is shorter than a log cycle")
-            console.poll()
-            for task, plugin in self.pollers:
-                scheduler.call(task, plugin.poll, now)
-            wait = scheduler.wait_ms(now_ms())
+                    self.warn(missed_words(scheduler, cycle if cycle < took else took, gap))
+                    gap = 0
+                took = cycle
+            wait = scheduler.wait_ms(end)
             if wait > 0:
                 time.sleep((wait if wait < 10 else 10) / 1000)
 

@@ -3,6 +3,7 @@ import gc
 import sys
 
 from core import sdcard
+from core.clip import clip
 from core.observation import Observation, Section
 from core.resolve import Resolver, load_saved, platform_getter
 from core.timefmt import MODES
@@ -20,8 +21,10 @@ def boot(app):
     getter = platform_getter()
     resolver = Resolver(app.settings, app.warn, getter=getter)
     sdcard.mount(resolver.peek)  # before saved settings: the card may hold them; outputs.sdcard reports trouble
-    sections, where, seeded = load_saved(app.nvm, sdcard.ROOT if sdcard.mounted() else None, app.warn,
+    sections, where, seeded = load_saved(app.nvm, sdcard.ROOT if sdcard.mounted() else None, resolver.saved_say,
                                          resolver.peek(FALLBACK_RESTORE))
+    if seeded:
+        app.info("Settings restored from " + sdcard.where(where))
     resolver.restore(sections, where)
     resolver.declare(CORE_PROPERTIES)
     _wifi_from_circuitpy(app.settings, getter, WIFI)
@@ -32,6 +35,7 @@ def boot(app):
         app.save_settings()
     _setup_observation(app)
     app.info("Logging every " + str(app.interval_ms) + " ms; quick commands: !help")
+    released.append("core.clip")  # loaded again if a message needs it
     return released
 
 
@@ -56,10 +60,16 @@ def load_plugins(app, resolver, spec):
     from core.scheduler import Task
 
     released = []
+    named = {}
+    outputs = 0  # output plugins loaded
     for name in spec.split(","):
         name = name.strip()
         if not name:
             continue
+        if name in named:
+            app.warn("PLUGINS names " + clip(name) + " twice; loaded once")
+            continue
+        named[name] = True
         module_name = "plugins." + name
         try:
             if not _plain_name(name):
@@ -69,13 +79,15 @@ def load_plugins(app, resolver, spec):
             resolver.declare(getattr(module, "PROPERTIES", ()))
             plugin = module.setup(app)
         except ImportError as err:
-            app.warn("plugin " + name + ": cannot load (" + str(err) + "); the others keep running")
+            app.warn("plugin " + clip(name) + ": cannot load (" + clip(str(err), 100) + "); the others keep running")
             continue
         except Exception as err:  # a plugin's setup fault must not stop the logger
-            app.warn("plugin " + name + ": setup failed (" + type(err).__name__ + ": " + str(err)
+            app.warn("plugin " + clip(name) + ": setup failed (" + type(err).__name__ + ": " + clip(str(err), 100)
                      + "); the others keep running")
             continue
         app.info("plugin " + name + " ready")
+        if name.startswith("outputs."):
+            outputs += 1
         if plugin is None or isinstance(plugin, list):
             # A sensor plugin returns its devices: its own code is done.
             for device in plugin or ():
@@ -87,6 +99,9 @@ def load_plugins(app, resolver, spec):
             app.outputs.append((Task(name), plugin))
         if hasattr(plugin, "poll"):
             app.pollers.append((Task(name), plugin))
+    if not app.outputs:  # an output plugin whose format is Disabled returns None
+        app.warn(("every output plugin is Disabled" if outputs else "no output plugin is loaded (PLUGINS needs "
+                  "outputs.serial or outputs.sdcard)") + ": nothing will be recorded")
     gc.collect()
     return released
 
@@ -114,7 +129,7 @@ def _setup_observation(app):
         try:
             app.tz = PosixTZ(app.settings.get(TIME_ZONE))
         except (ValueError, IndexError) as err:
-            app.warn(TIME_ZONE.key + ": " + str(err) + "; using UTC")
+            app.warn(TIME_ZONE.key + ": " + clip(str(err), 100) + "; using UTC")
             app.tz = PosixTZ("UTC0")
     if app.time_mode >= 2 and not app.wall.is_set():
         app.warn("the clock is not set (it reads " + app.wall.iso()[:10] + "): " + TIMESTAMP.key + " = \""

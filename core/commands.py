@@ -9,7 +9,9 @@ def run(app, name):
         fn = app.commands.get(name)  # added by plugins: (function, help)
         fn = fn[0] if fn else None
     if fn is None:
-        app.warn("unknown command !" + name + "; try !help")
+        from core.clip import clip  # typed text may hold escape sequences and control bytes
+
+        app.warn("unknown command !" + clip(name) + "; try !help")
         return
     app.info("!" + name)
     fn(app)
@@ -52,9 +54,11 @@ def _devices(app):
 
 
 def _settings(app):
+    from core.clip import clip  # values come from files: escaped, and a huge one clipped
+
     settings = app.settings
     for prop in settings.props:
-        app.info("  " + prop.key + " = " + settings.shown(prop, settings.get(prop)) + "  ("
+        app.info("  " + prop.key + " = " + clip(settings.shown(prop, settings.get(prop)), 100) + "  ("
                  + settings.sources[prop.key] + ")")
 
 

@@ -1,16 +1,40 @@
 """Boot work: resolve each property as built-in default < settings.toml < saved settings.
 
 Every bad input is named with its file, line or key and the reason; the default is used
-instead and the logger keeps running. Released after boot (see core.app.release).
+instead and the logger keeps running. At most MAX_TOLD warnings are said per file, then how many
+more there were: a file of garbage gives a screenful, not thousands of lines. What a message
+echoes from a file is clipped and its control characters escaped (core.clip).
+Released after boot (see core.app.release).
 """
 import os
 
 from core import savedfile, tomlenv
+from core.clip import clip
 from core.coerce import coerce
 from core.settings import SAVED
 
 TOML_PATH = "settings.toml"
 MAX_JSON_BYTES = 16384  # the original's file is ~4 KB; a bigger one would only exhaust the heap
+MAX_TOLD = 20  # warnings said per file; the rest are counted
+
+
+class Told:
+    """Says warnings about one file, at most MAX_TOLD; done() says how many more there were."""
+
+    def __init__(self, say, name):
+        self.say = say
+        self.name = name
+        self.count = 0
+
+    def __call__(self, text):
+        self.count += 1
+        if self.count <= MAX_TOLD:
+            self.say(text)
+
+    def done(self):
+        if self.count > MAX_TOLD:
+            self.say(self.name + ": " + str(self.count - MAX_TOLD) + " more problems not shown")
+        self.count = 0
 
 
 def platform_getter():
@@ -26,12 +50,13 @@ def platform_getter():
 class Resolver:
     def __init__(self, settings, say, toml_path=TOML_PATH, getter=None):
         self.settings = settings
-        self._say = say
+        self._say = Told(say, toml_path)
+        self.saved_say = Told(say, SAVED)  # for load_saved, then for the saved values
         self._toml_path = toml_path
         self._saved_where = SAVED
         self._toml, self._lines, problems = tomlenv.read_file(toml_path)
         for line, key, reason in problems:
-            self._say(self._where(line) + (key + ": " if key else "") + reason + "; ignored")
+            self._say(self._where(line) + (clip(key) + ": " if key else "") + reason + "; ignored")
         if getter:
             # The board's reader decides the value; our parse only knows lines and mistakes.
             for key in self._toml:
@@ -60,6 +85,8 @@ class Resolver:
         """Adopt saved {section: {name: raw}}; call before declaring what they override."""
         self.settings.saved = sections
         self._saved_where = where
+        if where:
+            self.saved_say.name = where
 
     def declare(self, props):
         """Add properties to the settings and resolve their values now."""
@@ -85,38 +112,42 @@ class Resolver:
         try:
             saved_value = coerce(prop, raw)
         except ValueError as err:
-            self._say(self._saved_where + ": \"" + prop.section + "\"/\"" + prop.name + "\": " + str(err)
-                      + "; ignored")
+            self.saved_say(self._saved_where + ": \"" + prop.section + "\"/\"" + prop.name + "\": " + str(err)
+                           + "; ignored")
             return
         if toml_value is not None and saved_value != toml_value:
-            self._say(self._where(self._lines[key]) + key + " = " + settings.shown(prop, toml_value)
-                      + " is hidden by the saved value " + settings.shown(prop, saved_value)
+            self._say(self._where(self._lines[key]) + key + " = " + clip(settings.shown(prop, toml_value))
+                      + " is hidden by the saved value " + clip(settings.shown(prop, saved_value))
                       + " (!clear-settings forgets saved settings)")
         settings.values[key] = saved_value
         settings.sources[key] = SAVED
 
     def report_unknown(self):
-        """Name settings.toml keys and saved properties that no loaded schema declares."""
+        """Name settings.toml keys and saved properties that no loaded schema declares; then, per
+        file, how many warnings were not shown. The last word on the settings at boot."""
         known = {}
         for prop in self.settings.props:
             known[prop.key] = True
             known[prop.section + "/" + prop.name] = True
         for key in sorted(self._toml):
             if key not in known and not key.startswith("CIRCUITPY_"):
-                self._say(self._where(self._lines[key]) + key
+                self._say(self._where(self._lines[key]) + clip(key)
                           + ": unknown key (no loaded plugin declares it); ignored")
         saved = self.settings.saved
         for section in sorted(saved):
             for name in sorted(saved[section]):
                 if section + "/" + name not in known:
-                    self._say(self._saved_where + ": \"" + section + "\"/\"" + name
-                              + "\": unknown property (no loaded plugin declares it); kept, unused")
+                    self.saved_say(self._saved_where + ": \"" + clip(section) + "\"/\"" + clip(name)
+                                   + "\": unknown property (no loaded plugin declares it); kept, unused")
+        self._say.done()
+        self.saved_say.done()
 
 
 def load_saved(nvm, sd_root, say, fallback_allowed):
     """Saved settings from the NVM image, else (if allowed) seeded once from datalogger.json.
 
-    Returns (sections, where, seeded) where seeded means the caller should save back to NVM.
+    Returns (sections, where, seeded) where seeded means the caller should save back to NVM
+    (and say where the settings came from). `say` is told each problem.
     """
     if nvm is not None:
         payload, reason = savedfile.nvm_payload(nvm)
@@ -142,7 +173,6 @@ def load_saved(nvm, sd_root, say, fallback_allowed):
     sections, problems = savedfile.parse_json(_text_of(data, path, say), path)
     for problem in problems:
         say(problem)
-    say("Settings restored from " + path)
     return sections, path, True
 
 

@@ -7,12 +7,18 @@ property per line.
 """
 import json
 
+from core.clip import clip
+
 NVM_MAGIC = b"DLv1"
 _HEADER = 10  # magic, 2-byte length, 4-byte Adler-32
 
 
 def parse_json(text, where):
-    """Return ({section: {name: value}}, problems); problems are "where line N: reason" strings."""
+    """Return ({section: {name: value}}, problems); problems are "where line N: reason" strings.
+
+    A byte-order mark in front (as some editors save) is skipped."""
+    if text[:1] == "\ufeff":
+        text = text[1:]
     try:
         doc = loads(text)
     except ValueError:
@@ -26,7 +32,7 @@ def parse_json(text, where):
         if isinstance(body, dict):
             out[section] = body
         else:
-            problems.append(where + ": \"" + section + "\": expected an object of properties")
+            problems.append(where + ": \"" + clip(section) + "\": expected an object of properties")
     return out, problems
 
 
@@ -46,7 +52,7 @@ def _recover(text, where):
             continue
         name, rest = _quoted_name(body)
         if name is None:
-            problems.append(where + " line " + str(number) + ": cannot read " + _clip(body))
+            problems.append(where + " line " + str(number) + ": cannot read " + clip(body))
             continue
         rest = rest.strip()
         indent = len(line) - len(line.lstrip())
@@ -57,13 +63,13 @@ def _recover(text, where):
             out.setdefault(section, {})
             continue
         if section is None:
-            problems.append(where + " line " + str(number) + ": \"" + name + "\" is outside any section")
+            problems.append(where + " line " + str(number) + ": \"" + clip(name) + "\" is outside any section")
             continue
         try:
             out[section][name] = loads(rest)
         except ValueError:
-            problems.append(where + " line " + str(number) + ": \"" + section + "\"/\"" + name
-                            + "\": bad value " + _clip(rest))
+            problems.append(where + " line " + str(number) + ": \"" + clip(section) + "\"/\"" + clip(name)
+                            + "\": bad value " + clip(rest))
     return out, problems
 
 
@@ -222,10 +228,6 @@ def _escaped(text, end):
     while end - run > 1 and text[end - run - 1] == "\\":
         run += 1
     return run % 2 == 1
-
-
-def _clip(text):
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def dump_json(sections, order):

@@ -24,7 +24,9 @@ def mount(get):
     except (OSError, ValueError, RuntimeError, AttributeError, TypeError) as err:
         if card is not None:
             card.deinit()  # else it keeps the CS pin and every retry fails with "in use"
-        reason = why(err)
+        from core.clip import clip  # a pin name in the reason is a setting
+
+        reason = clip(why(err), 100)
         if "issing" in reason:  # CircuitPython 9+ mounts only on an existing folder
             reason += " (create an empty folder named " + ROOT + " on CIRCUITPY)"
         return reason
@@ -60,3 +62,19 @@ def why(err):
 
 def mounted():
     return _state["vfs"] is not None
+
+
+def where(path):
+    """A card path as a message names it ("sd/sfe0001.txt"): clipped and escaped (the prefix is a
+    setting), and on the PC followed by the file in the --sd folder, which the host's storage
+    stand-in alone can tell (the board's storage module has no host_path)."""
+    from core.clip import clip
+
+    shown = clip(path, 60)
+    try:
+        import storage
+    except ImportError:
+        return shown
+    host_path = getattr(storage, "host_path", None)
+    real = host_path(path) if host_path is not None else None
+    return shown if real is None else shown + " (on this PC: " + clip(real, 200) + ")"

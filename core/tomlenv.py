@@ -5,9 +5,14 @@ escapes \\b \\t \\n \\f \\r \\" \\\\ \\uXXXX \\UXXXXXXXX; integers as C strtol r
 works, a leading 0 means octal, no 0o, 0b or _); `true`/`false`. Values after a [table] header
 are invisible to CircuitPython, so they are reported, not read. The first of duplicate keys wins,
 as on the board. Floats must be written as strings: 10.2's get_setting has no floats.
+A UTF-8 byte-order mark (which some editors put first) hides line 1 from the board, whose reader
+compares a key's first byte with it; the rest of the file reads as usual, so here too.
 """
+from core.clip import clip
 
 _HEX = "0123456789abcdefABCDEF"
+BOM_SKIPS = ("the file starts with a byte-order mark (an invisible mark some editors add) and CircuitPython"
+             " skips the line it is on; save the file as UTF-8 without BOM, or start it with a comment line")
 _ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
 
 
@@ -23,13 +28,20 @@ def parse(text):
     first = {}
     in_table = None
     number = 0
+    bom = text[:1] == "\ufeff"
     for line in text.split("\n"):
         number += 1
         body = line.strip()
+        if number == 1 and bom:
+            body = body[1:].strip()
+            if body and body[0] != "#":
+                key = body.split("=")[0].strip() if "=" in body else ""
+                problems.append((number, key, BOM_SKIPS))
+            continue
         if not body or body[0] == "#":
             continue
         if body[0] == "[":
-            in_table = body.split("]")[0] + "]"
+            in_table = "[" + clip(body[1:].split("]")[0]) + "]"
             continue
         eq = body.find("=")
         if eq < 1:
@@ -89,36 +101,37 @@ def _value(src):
 def _tail(rest):
     rest = rest.strip()
     if rest and rest[0] != "#":
-        raise ValueError("unexpected text after the value: " + rest[:20])
+        raise ValueError("unexpected text after the value: " + clip(rest))
 
 
 def _string(src):
+    """The string after the opening quote, and the text after its closing quote. Runs between
+    escapes are copied whole: a long value costs a few slices, not a step per character."""
     out = []
     i = 1
-    n = len(src)
-    while i < n:
-        ch = src[i]
-        if ch == '"':
-            return "".join(out), src[i + 1:]
-        if ch == "\\":
-            i += 1
-            if i >= n:
-                break
-            esc = src[i]
-            if esc in _ESCAPES:
-                out.append(_ESCAPES[esc])
-            elif esc == "u" or esc == "U":
-                width = 4 if esc == "u" else 8
-                digits = src[i + 1:i + 1 + width]
-                if len(digits) != width or not _all_in(digits, _HEX):
-                    raise ValueError("bad \\" + esc + " escape: needs " + str(width) + " hex digits")
-                out.append(chr(int(digits, 16)))
-                i += width
-            else:
-                raise ValueError("unknown escape \\" + esc)
+    quote = src.find('"', i)
+    while quote >= 0:
+        slash = src.find("\\", i, quote)
+        if slash < 0:
+            out.append(src[i:quote])
+            return "".join(out), src[quote + 1:]
+        out.append(src[i:slash])
+        i = slash + 1
+        esc = src[i]  # there is one: the quote, at the latest
+        if esc in _ESCAPES:
+            out.append(_ESCAPES[esc])
+        elif esc == "u" or esc == "U":
+            width = 4 if esc == "u" else 8
+            digits = src[i + 1:i + 1 + width]
+            if len(digits) != width or not _all_in(digits, _HEX):
+                raise ValueError("bad \\" + esc + " escape: needs " + str(width) + " hex digits")
+            out.append(chr(int(digits, 16)))
+            i += width
         else:
-            out.append(ch)
+            raise ValueError("unknown escape \\" + clip(esc))
         i += 1
+        if i > quote:  # that quote was escaped (or inside a \\u escape's digits)
+            quote = src.find('"', i)
     raise ValueError("unterminated string (missing closing \")")
 
 
@@ -144,8 +157,9 @@ def _strtol(token):
     if digits and _all_in(digits, allowed):
         return sign * int(digits, base)
     if _looks_float(token):
+        token = clip(token)
         raise ValueError("unquoted number " + token + " is not an integer; write floats as strings: \"" + token + "\"")
-    raise ValueError("unquoted value " + token[:20] + " is neither an integer nor true/false; quote strings with \"")
+    raise ValueError("unquoted value " + clip(token) + " is neither an integer nor true/false; quote strings with \"")
 
 
 def _all_in(text, allowed):

@@ -74,6 +74,7 @@ def main(argv=None):
 
         runtime.DRIVE = drive
         runtime.SD_DIR = sd_dir
+        runtime.NAME_HOST_FILES = True  # messages name the --sd folder's file next to sd/... (host/stubs/storage.py)
         runtime.BUS_FILE = bus
         try:
             runtime.get_bus()  # a bad bus file is named now, before the firmware starts

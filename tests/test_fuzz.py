@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from core import coerce, posixtz, savedfile, schema, timefmt, tomlenv
+from core.clip import clip
 
 
 def fuzz(examples):
@@ -360,7 +361,7 @@ def test_parse_json_keeps_every_undamaged_property(doc, wreck, data):
     got = {s: body for s, body in sections.items() if body or expected.get(s)}
     expected = {s: body for s, body in expected.items() if body}
     assert got == expected
-    mentions = "f line " + str(number) + ': "' + section + '"/"' + name + '": '
+    mentions = "f line " + str(number) + ': "' + clip(section) + '"/"' + clip(name) + '": '  # names as shown
     assert any(p.startswith(mentions) for p in problems), (mentions, problems)
 
 

@@ -363,6 +363,10 @@ def test_a_stall_is_reported_as_missed_ticks_once_not_hidden(tmp_path):
     assert len(missed) == 1, missed
     count = int(re.search(r"missed (\d+) log tick", missed[0]).group(1))
     assert 12 <= count <= 16, missed  # 1.5 s at 10 Hz, less the one taken on waking
+    # Named as what it was, a stall, and not blamed on the interval.
+    stall = re.search(r": a stall of (\d+) ms between observations \(a log cycle takes \d+ ms; the interval is "
+                      r"100 ms\)$", missed[0])
+    assert stall and 1400 <= int(stall.group(1)) <= 2000, missed
     rows = [r.split(",") for r in data(lines)[1:]]
     assert [int(r[1]) for r in rows] == list(range(1, len(rows) + 1))  # entries stay consecutive
 

@@ -1,8 +1,9 @@
 """Observations on the SD card: sfe0001.txt, sfe0002.txt, ... in CSV (header per file) or JSON.
 
 Each line is flushed (FatFs syncs on flush), so a power cut loses at most the line being
-written. A missing, removed or full card is announced once; the console carries on, and writing
-resumes in a new file when a card is back.
+written. A missing, removed or full card is announced once, whatever the retries then meet (a
+pulled card fails the write, then the mount): one warning per loss, and one line when logging
+resumes in a new file. Only a card found full after it was missing (or the reverse) is said again.
 """
 import os
 
@@ -10,6 +11,7 @@ from adafruit_ticks import ticks_add, ticks_diff
 
 from core import sdcard
 from core.schema import INT, STR, Prop
+from core.scheduler import TICKS_HALF, TICKS_MAX
 
 FORMAT = Prop("SD Card", "Format", STR, "CSV", "Observation format on the SD card",
               choices=("Disabled", "CSV", "JSON"))
@@ -40,13 +42,13 @@ class SDOutput:
         self.last_ms = 0
         self.checked_ms = 0
         self.retry_ms = None  # while the card is in trouble: the tick to try again
-        self.problem = None  # the last reason announced, so each is said once
+        self.problem = None  # while the card is in trouble: FULL or "gone", so each loss is said once
 
     def write(self, observation):
         now = self.app.scheduler.now_ms()
         f = self.file
         if f is not None:
-            self.age_ms += ticks_diff(now, self.last_ms)
+            self.age_ms += ((now - self.last_ms + TICKS_HALF) & TICKS_MAX) - TICKS_HALF  # ticks_diff, inlined
             self.last_ms = now
             if self.age_ms >= self.rotate_ms:
                 self._close()
@@ -104,19 +106,21 @@ class SDOutput:
         self.last_ms = now
         self.checked_ms = now
         self.retry_ms = None
-        self.app.info("SD card: logging to " + path)
+        self.app.info("SD card: logging to " + sdcard.where(path))
         self.problem = None
         return self.file
 
     def _lost(self, err, now):
         self._close()
         sdcard.unmount()
-        self._trouble(FULL if _errno(err) == ENOSPC else "SD card: " + _reason(err) + " writing " + self.path, now)
+        self._trouble(FULL if _errno(err) == ENOSPC else "SD card: " + _reason(err) + " writing "
+                      + sdcard.where(self.path), now)
 
     def _trouble(self, reason, now):
         self.retry_ms = ticks_add(now, RETRY_MS)
-        if reason != self.problem:
-            self.problem = reason
+        kind = FULL if reason == FULL else "gone"
+        if kind != self.problem:
+            self.problem = kind
             self.app.warn(reason + "; serial logging continues, retrying every " + str(RETRY_MS // 1000) + " s")
 
     def _close(self):
@@ -137,7 +141,12 @@ def _errno(err):
 
 def _reason(err):
     code = _errno(err)
-    return _REASONS.get(code, str(err)) + (" (errno " + str(code) + ")" if code else "")
+    reason = _REASONS.get(code)
+    if reason is None:
+        from core.clip import clip  # the reason may hold the file name, made from a setting
+
+        reason = clip(sdcard.why(err), 100)
+    return reason + (" (errno " + str(code) + ")" if code else "")
 
 
 def setup(app):
