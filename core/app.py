@@ -4,7 +4,7 @@ import sys
 import time
 
 from core import pins
-from core.console import Console
+from core.console import Console, out
 from core.observation import Observation, Section
 from core.scheduler import Scheduler
 from core.schema import BOOL, INT, STR, Prop
@@ -88,11 +88,12 @@ class App:
         self.observation = Observation([])
 
     # Messages start with "[", so data lines and messages are easy to tell apart.
+    # Through core.console's `out`: a console nobody reads never holds up logging.
     def info(self, text):
-        print("[I] " + text)
+        out.message("[I] " + text)
 
     def warn(self, text):
-        print("[W] " + text)
+        out.message("[W] " + text)
 
     def boot(self):
         from core import boot
