@@ -6,10 +6,10 @@ import time
 from core import pins
 from core.console import Console, out
 from core.observation import Observation, Section
-from core.scheduler import Scheduler
+from core.scheduler import TICKS_HALF, TICKS_MAX, Scheduler
 from core.schema import BOOL, INT, STR, Prop
 from core.settings import Settings
-from core.timefmt import MODES, WallClock
+from core.timefmt import DAY_MS, MODES, WallClock
 from adafruit_ticks import ticks_diff, ticks_ms
 
 VERSION = "0.1.0"
@@ -18,6 +18,8 @@ RESTART_DELAY_S = 5
 DEFAULT_PLUGINS = "sensors.auto, outputs.serial, outputs.sdcard"
 # Boot-only modules, dropped after boot so their code gives its heap back.
 BOOT_ONLY = ("core.boot", "core.resolve", "core.coerce", "core.tomlenv", "core.savedfile")
+# Modules a rare action loads (a quick command, a settings save), dropped again once it is done.
+USE_ONLY = ("core.commands", "core.savedfile", "core.clip")
 
 PLUGINS = Prop("Application Settings", "Plugins", STR, DEFAULT_PLUGINS,
                "Plugins to load, comma-separated (kind.name)", key="PLUGINS")
@@ -120,25 +122,41 @@ class App:
 
     def log(self, now):
         """Take one observation and hand it to every output."""
-        self.entry += 1
-        step = ticks_diff(now, self.last_ms)  # logs are at most a day apart: well inside the ticks' range
+        entry = self.entry + 1
+        self.entry = entry
+        # ticks_diff(now, self.last_ms), inlined: logs are at most a day apart, well inside the range
+        step = ((now - self.last_ms + TICKS_HALF) & TICKS_MAX) - TICKS_HALF
         self.last_ms = now
-        self.wall.advance(step)
-        self.uptime.advance(step)
-        values = self.general.values
-        if self.time_mode:
-            values[0] = self.timestamp()
-            values[1] = self.entry
+        wall = self.wall
+        uptime = self.uptime
+        ms = wall.ms + step  # WallClock.advance, inlined for the usual case: the same day
+        if 0 <= ms < DAY_MS:
+            wall.ms = ms
         else:
-            values[0] = self.entry
+            wall.advance(step)
+        ms = uptime.ms + step
+        if 0 <= ms < DAY_MS:
+            uptime.ms = ms
+        else:
+            uptime.advance(step)
+        values = self.general.values
+        mode = self.time_mode
+        if mode:
+            values[0] = wall.iso() if mode == 4 else self.timestamp()
+            values[1] = entry
+        else:
+            values[0] = entry
         scheduler = self.scheduler
+        start = now  # each call starts where the last one ended: one clock read per call
         for task, device in self.devices:
-            if not scheduler.call(task, device.read, now):
+            if not scheduler.call(task, device.read, now, start):
                 device.section.clear()
+            start = scheduler.now
         observation = self.observation
         observation.changed()
         for task, output in self.outputs:
-            scheduler.call(task, output.write, observation)
+            scheduler.call(task, output.write, observation, start)
+            start = scheduler.now
 
     def run(self):
         scheduler = self.scheduler
@@ -185,7 +203,10 @@ class App:
 
     def save_settings(self):
         from core import savedfile  # released after boot; loaded again when a save is asked for
-        return savedfile.save(self)
+        try:
+            return savedfile.save(self)
+        finally:
+            release(USE_ONLY)  # a save is rare: its ~6 KB of code is not kept
 
 
 def main():

@@ -7,12 +7,16 @@ every 2**29 ms and never allocate, compared only through ticks_diff. The clock i
 so the same code runs on the board, on the host and in the test VM.
 """
 from adafruit_ticks import ticks_add, ticks_diff
+from micropython import const
 
 RATE_WINDOW = 12  # the original's "Rate Metric" is the mean of the last 12 log intervals
 MAX_FAILURES = 5
 FIRST_BACKOFF_MS = 1000
 PROBE_MS = 300000  # a disabled task is tried once every 5 min: a sensor plugged back in resumes
-SLICE_MS = 50
+# const(): the compiler puts the number in place of the name in this module (no lookup per use).
+SLICE_MS = const(50)
+TICKS_MAX = const(0x1FFFFFFF)  # adafruit_ticks' period - 1, for ticks_diff inlined on hot paths
+TICKS_HALF = const(0x10000000)
 
 
 class Task:
@@ -37,6 +41,7 @@ class Scheduler:
         self.ticks = 0
         self._intervals = [0] * RATE_WINDOW
         self._last_tick = None
+        self.now = self.next_tick  # the clock when the last call ended
 
     def due(self, now):
         """True when a log tick is due; skipped ticks are counted in `missed`."""
@@ -79,18 +84,25 @@ class Scheduler:
             task.retry_at = None
         return True
 
-    def call(self, task, fn, arg):
-        """Run fn(arg) for a task: time its slice and isolate what it raises. True if it ran and returned."""
-        now = self.now_ms()
-        if not self.runnable(task, now):
+    def call(self, task, fn, arg, start=None):
+        """Run fn(arg) for a task: time its slice and isolate what it raises. True if it ran and returned.
+
+        `start` is the clock if the caller has just read it: a burst of calls passes the `now` the
+        previous call left, so each call reads the clock once (at its end)."""
+        if start is None:
+            start = self.now_ms()
+        if task.retry_at is not None and not self.runnable(task, start):
+            self.now = start
             return False
         try:
             fn(arg)
         except Exception as err:  # a plugin's fault must not stop the logger; KeyboardInterrupt passes
             self.failed(task, err)
             return False
-        took = ticks_diff(self.now_ms(), now)
-        if took > SLICE_MS:
+        end = self.now_ms()
+        self.now = end
+        took = (end - start) & TICKS_MAX  # ticks_diff(end, start) > SLICE_MS, inlined
+        if SLICE_MS < took < TICKS_HALF:
             task.overruns += 1
             if task.overruns & (task.overruns - 1) == 0:  # 1st, 2nd, 4th, 8th...: heard, not flooding
                 self.say(task.name + ": took " + str(took) + " ms, more than its " + str(SLICE_MS)
@@ -102,15 +114,17 @@ class Scheduler:
         return True
 
     def failed(self, task, err):
+        now = self.now_ms()
+        self.now = now
         task.failures += 1
         reason = type(err).__name__ + ": " + str(err)
         if task.failures >= MAX_FAILURES:
-            task.retry_at = ticks_add(self.now_ms(), PROBE_MS)
+            task.retry_at = ticks_add(now, PROBE_MS)
             if not task.disabled:
                 task.disabled = True
                 self.say(task.name + ": disabled after " + str(task.failures) + " failures in a row (" + reason
                          + "); trying it again every " + str(PROBE_MS // 60000) + " min")
             return
         backoff = FIRST_BACKOFF_MS << (task.failures - 1)
-        task.retry_at = ticks_add(self.now_ms(), backoff)
+        task.retry_at = ticks_add(now, backoff)
         self.say(task.name + ": failed (" + reason + "); retrying in " + str(backoff // 1000) + " s")

@@ -20,20 +20,21 @@ def civil_from_days(z):
 
 DAY_MS = 86400000
 CLOCK_SET_DAY = 19723  # 2024-01-01: an RTC reading before it was never set (it starts at 2000 or 1970)
-_ISO = "%sT%02d:%02d:%02d.%03d%s"
+_MINUTE = "%04d-%02d-%02dT%02d:%02d:"
 
 
 class WallClock:
     """Civil time as a day number and the ms into that day: small integers for ever (an epoch
     in ms is a long int, which allocates on every operation), advanced by tick differences.
-    The date text is made once a day."""
+    The text up to the minute, and the zone after it, are made once a minute."""
 
-    __slots__ = ("day", "ms", "_date_day", "_date", "_zone_offset", "_zone")
+    __slots__ = ("day", "ms", "_day", "_minute_ms", "_format", "_zone_offset", "_zone")
 
     def __init__(self, epoch_ms):
         self.day, self.ms = divmod(epoch_ms, DAY_MS)
-        self._date_day = None
-        self._date = ""
+        self._day = None  # the day and the first ms of the minute _format is for
+        self._minute_ms = 0
+        self._format = ""  # "2026-11-25T21:39:%02d.%03dZ"
         self._zone_offset = None
         self._zone = "Z"
 
@@ -59,19 +60,24 @@ class WallClock:
             if ms >= DAY_MS or ms < 0:
                 days, ms = divmod(ms, DAY_MS)
                 day += days
-        if day != self._date_day:
-            y, m, d = civil_from_days(day)
-            self._date = "%04d-%02d-%02d" % (y, m, d)
-            self._date_day = day
         if offset_s != self._zone_offset:
             self._zone_offset = offset_s
+            self._day = None
             if offset_s is None:
                 self._zone = "Z"
             else:
                 off = -offset_s if offset_s < 0 else offset_s
                 self._zone = "%s%02d:%02d" % ("-" if offset_s < 0 else "+", off // 3600, off // 60 % 60)
-        secs = ms // 1000
-        return _ISO % (self._date, secs // 3600, secs // 60 % 60, secs % 60, ms % 1000, self._zone)
+        ms -= self._minute_ms
+        if day != self._day or ms >= 60000 or ms < 0:
+            ms += self._minute_ms
+            minute = ms // 60000
+            y, m, d = civil_from_days(day)
+            self._format = _MINUTE % (y, m, d, minute // 60, minute % 60) + "%02d.%03d" + self._zone
+            self._day = day
+            self._minute_ms = minute * 60000
+            ms -= self._minute_ms
+        return self._format % (ms // 1000, ms % 1000)
 
 
 def iso8601(epoch_ms, offset_s=None):

@@ -13,19 +13,61 @@ sys.path.insert(0, os.path.join(REPO, "tools"))
 import bench  # noqa: E402
 
 
-def test_throughput_runs_both_loops():
+def test_throughput_runs_both_loops_on_both_buses():
     r = bench.throughput(rounds=1, cycles=20)
     assert r["framework_hz"] > 0 and r["baseline_hz"] > 0
     assert r["ratio"] > 0
     assert r["bme280_normal_mode"], "the BME280 must be in normal mode for both loops"
     # the same columns on both sides: General (3) + MAX17048 (3) + BME280 (6)
     assert len(r["framework_line"].split(",")) == len(r["baseline_line"].split(",")) == 12, r
+    # without the simulator (frozen bus) a cycle is much cheaper, on both sides
+    assert 0 < r["frozen_framework_us"] < r["framework_us"] and 0 < r["frozen_baseline_us"] < r["baseline_us"]
+    assert r["frozen_ratio"] > 0 and r["frozen_reads_us"] > 0
+
+
+def test_vm_throughput_gives_both_ratios():
+    r = bench.vm_throughput(slices=2, cycles=10, sim_slices=1)
+    for bus in ("frozen", "sim"):
+        assert r[bus + "_ratio"] > 0, r
+        assert r[bus + "_framework_us"] > 0 and r[bus + "_baseline_us"] > 0, r
+
+
+def test_frozen_bus_answers_what_was_recorded_and_names_what_was_not():
+    ns: dict = {}
+    exec(bench._FROZEN_I2C, ns)
+
+    class Sim:
+        def try_lock(self):
+            return True
+
+        def unlock(self):
+            pass
+
+        def writeto_then_readfrom(self, address, out, buf, *, out_start, out_end, in_start, in_end):
+            buf[in_start:in_end] = bytes([address, out[out_start]])
+
+    bus = ns["FrozenI2C"](Sim())
+    buf = bytearray(3)
+    bus.writeto_then_readfrom(0x36, b"\x02", buf, in_start=1, in_end=3)
+    bus.recording = False
+    buf[:] = b"\x00\x00\x00"
+    bus.writeto_then_readfrom(0x36, b"\x02", buf, in_start=1, in_end=3)
+    assert buf == b"\x00\x36\x02"
+    try:
+        bus.writeto_then_readfrom(0x36, b"\x04", buf, in_start=1, in_end=3)
+    except OSError as err:
+        assert "address 0x36 register 0x04, 2 bytes" in str(err)
+    else:
+        raise AssertionError("an unrecorded read must fail")
 
 
 def test_heap_after_boot_and_imports():
     boot = bench.heap_after_boot(cycles=2)
     assert boot["boot_bytes"] > 0 and boot["logged_bytes"] > 0
     assert "core.app" in boot["imported"] and "core.app" in boot["resident"]
+    # commands and a settings save load modules that are released again; a zone costs something
+    assert boot["kept_after_use"] == [] and boot["used_bytes"] < 1024, boot
+    assert boot["tz_bytes"] > 0
     imp = bench.heap_imports(boot)
     names = [r["name"] for r in imp["rows"]]
     assert set(bench.LIBS) <= set(names)
@@ -40,18 +82,23 @@ def test_import_order_puts_dependencies_first():
     assert order.index("core.schema") < order.index("core.pins") < order.index("core.app")
 
 
-def test_alloc_per_cycle_and_breakdown():
+def test_alloc_per_cycle_and_breakdown_with_the_board_model():
     r = bench.alloc_per_cycle(cycles=20, long_cycles=40, warmup=5)
     assert isinstance(r["bytes_per_cycle_int"], int) and r["bytes_per_cycle_int"] >= 0
     assert isinstance(r["retained_growth"], int)
-    bd = bench.alloc_breakdown(calls=3)
+    bd = bench.alloc_breakdown(calls=3, float_calls=2)
     assert [row for row in bd["rows"] if row[1] is None] == [], "parts no longer measurable"
     assert bd["whole_bytes"] > 0 and bd["bus_bytes"] >= 0 and bd["net_bytes"] >= 0
+    # the BME280's compensation makes floats: boxed in the VM, not on the board
+    assert bd["float_count"] > 50, bd
+    assert 0 < bd["board_bytes"] < bd["net_bytes"], bd
+    assert all(row[2] is not None for row in bd["rows"]), bd["rows"]
 
 
 def test_main_prints_every_figure(capsys):
     assert bench.main(["--quick"]) == 0
     out = capsys.readouterr().out
-    for needle in ("ratio framework/baseline", "our code at import", "resident after App().boot()",
-                   "allocated per cycle", "retained growth over"):
+    for needle in ("CPython (host stand-ins)", "MicroPython 1.27 VM", "frozen", "our code at import",
+                   "resident after App().boot()", "released after use", "ISO8601+TZ mode",
+                   "in the VM:", "board's object model:", "retained growth over"):
         assert needle in out, needle

@@ -58,6 +58,7 @@ PLUGINS = ["plugins.sensors.auto", "plugins.sensors.bme280", "plugins.sensors.ma
 DEFAULT_BUS = os.path.join(REPO, "host", "sim", "default_bus.json")
 BME280_NORMAL = 0x03
 SLICE = 50  # cycles of one loop before the next loop's turn, within a throughput round
+VM_SLICE = 100  # the same in the VM (whose clock steps by 1 ms): a slice's garbage fits its heap
 
 
 def _module_file(name: str):
@@ -139,7 +140,99 @@ def bench_bus() -> dict:
     return doc
 
 
-# ------------------------------------------------------------------ 1. throughput (CPython)
+# ------------------------------------------------------------------ 1. throughput (CPython and VM)
+
+# Source run unchanged in CPython and in the MicroPython VM.
+_FROZEN_I2C = '''
+class FrozenI2C:
+    """An I2C bus with frozen registers: each read answers what the simulated device answered
+    for the same address, register and length while recording. The drivers run unmodified; the
+    simulator's work is gone, as with the board's C busio, where a transfer is one call."""
+
+    def __init__(self, real):
+        self.real = real  # the simulated bus, used while recording
+        self.answers = {}
+        self.key = 0  # address and register pointer of the last write
+        self.recording = True
+        self.locked = False
+
+    def try_lock(self):
+        if self.locked:
+            return False
+        self.locked = True
+        return True
+
+    def unlock(self):
+        self.locked = False
+
+    def _answer(self, buffer, start, end):
+        if end is None:
+            end = len(buffer)
+        key = (self.key << 8) | (end - start)
+        if self.recording:
+            self.answers[key] = bytes(buffer[start:end])
+            return
+        try:
+            buffer[start:end] = self.answers[key]
+        except KeyError:
+            raise OSError("frozen bus: nothing recorded for address 0x%02x register 0x%02x, %d bytes"
+                          % (key >> 16, (key >> 8) & 0xFF, end - start))
+
+    def writeto(self, address, buffer, *, start=0, end=None):
+        self.key = (address << 8) | (buffer[start] if len(buffer) > start else 0)
+        if self.recording:
+            self._real("writeto", address, buffer, start, end)
+
+    def readfrom_into(self, address, buffer, *, start=0, end=None):
+        if self.recording:
+            self._real("readfrom_into", address, buffer, start, end)
+        self._answer(buffer, start, end)
+
+    def writeto_then_readfrom(self, address, out_buffer, in_buffer, *, out_start=0, out_end=None,
+                              in_start=0, in_end=None):
+        self.key = (address << 8) | out_buffer[out_start]
+        if self.recording:
+            real = self.real
+            while not real.try_lock():
+                pass
+            try:
+                real.writeto_then_readfrom(address, out_buffer, in_buffer, out_start=out_start,
+                                           out_end=len(out_buffer) if out_end is None else out_end,
+                                           in_start=in_start, in_end=len(in_buffer) if in_end is None else in_end)
+            finally:
+                real.unlock()
+        self._answer(in_buffer, in_start, in_end)
+
+    def _real(self, method, address, buffer, start, end):
+        real = self.real
+        while not real.try_lock():
+            pass
+        try:
+            getattr(real, method)(address, buffer, start=start, end=len(buffer) if end is None else end)
+        finally:
+            real.unlock()
+
+
+def i2c_devices(obj, depth=3):
+    """The adafruit_bus_device I2CDevice objects inside a driver (or a plugin holding one)."""
+    found = []
+    d = getattr(obj, "__dict__", None)
+    if d is None or depth == 0:
+        return found
+    if "device_address" in d and "i2c" in d:
+        found.append(obj)
+        return found
+    for value in d.values():
+        if hasattr(value, "__dict__") and not isinstance(value, type):
+            found += i2c_devices(value, depth - 1)
+    return found
+
+
+def use_bus(devices, bus):
+    for dev in devices:
+        dev.i2c = bus
+'''
+
 
 def throughput(rounds: int = 15, cycles: int = 1000, timeout: float = 300) -> dict:
     """Run the throughput comparison in a fresh worker process (it puts host/stubs first on
@@ -153,7 +246,9 @@ def throughput(rounds: int = 15, cycles: int = 1000, timeout: float = 300) -> di
     return json.loads(lines[-1][len("@@THROUGHPUT "):])
 
 
-def _throughput_worker(rounds: int, cycles: int) -> dict:
+def _host_env():
+    """The App's world as host/__main__.py makes it, in a temporary folder: returns
+    (tmp, card folder). Stand-ins first on sys.path, the repo last, the board's root as cwd."""
     tmp = tempfile.mkdtemp(prefix="bench-throughput-")
     drive, card, root = (os.path.join(tmp, d) for d in ("drive", "sd", "root"))
     for d in (drive, card, root):
@@ -163,8 +258,6 @@ def _throughput_worker(rounds: int, cycles: int) -> dict:
     bus_file = os.path.join(tmp, "bus.json")
     with open(bus_file, "w") as f:
         json.dump(bench_bus(), f)
-
-    # As host/__main__.py does: stand-ins first, the repo last, the board's root as cwd.
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != REPO]
     sys.path[:0] = [os.path.join(REPO, "host", "stubs")]
     sys.path.append(REPO)
@@ -175,6 +268,44 @@ def _throughput_worker(rounds: int, cycles: int) -> dict:
     os.symlink(os.path.join(drive, "settings.toml"), os.path.join(root, "settings.toml"))
     os.mkdir(os.path.join(root, "sd"))  # the mount point, as on CIRCUITPY
     os.chdir(root)
+    return tmp, card
+
+
+def _frozen_loops(app, fw, base, reads, drivers):
+    """The loops again on one FrozenI2C: a cycle of each is recorded from the simulated bus,
+    then every read is answered from the record. Returns (fw, base, reads) running on it."""
+    import busio
+
+    ns: dict = {}
+    exec(_FROZEN_I2C, ns)
+    frozen = ns["FrozenI2C"](busio.I2C(None, None))
+    devices = []
+    for obj in [d for _, d in app.devices] + list(drivers):
+        devices += ns["i2c_devices"](obj, 4)
+    sim = [d.i2c for d in devices]
+    if len(devices) != 4:
+        raise RuntimeError("expected the 4 I2C devices of both loops, found %d" % len(devices))
+
+    def on_frozen(loop):
+        def run(n):
+            ns["use_bus"](devices, frozen)
+            try:
+                return loop(n)
+            finally:
+                for dev, bus in zip(devices, sim):
+                    dev.i2c = bus
+        return run
+
+    fw_frozen, base_frozen, reads_frozen = on_frozen(fw), on_frozen(base), on_frozen(reads)
+    fw_frozen(1)
+    base_frozen(1)
+    frozen.recording = False
+    return fw_frozen, base_frozen, reads_frozen
+
+
+def _throughput_worker(rounds: int, cycles: int) -> dict:
+    tmp, card = _host_env()
+    from host import runtime
 
     real_stdout = sys.stdout
     sink = open(os.devnull, "w", buffering=1)  # line-buffered, as the host runner's console
@@ -182,33 +313,36 @@ def _throughput_worker(rounds: int, cycles: int) -> dict:
     app = None
     try:
         app, fw = _framework(cycles)
-        base, reads, base_bme = _baseline(cycles)
-        for loop in (fw, base, reads):
+        base, reads, base_bme, drivers = _baseline(cycles)
+        fw_frozen, base_frozen, reads_frozen = _frozen_loops(app, fw, base, reads, drivers)
+        loops = (fw, base, reads, fw_frozen, base_frozen, reads_frozen)
+        for loop in loops:
             loop(max(cycles // 10, 1))  # warm-up
-        fw_rates, base_rates, read_rates = [], [], []
+        rates: list = [[] for _ in loops]
         for _ in range(rounds):
-            # Slices of the three loops in turn, so that each sees the same machine load.
-            times = [0.0, 0.0, 0.0]
+            # Slices of the loops in turn, so that each sees the same machine load.
+            times = [0.0] * len(loops)
             done = 0
             while done < cycles:
                 n = min(SLICE, cycles - done)
-                for i, loop in enumerate((fw, base, reads)):
+                for i, loop in enumerate(loops):
                     times[i] += loop(n)
                 done += n
-            fw_rates.append(cycles / times[0])
-            base_rates.append(cycles / times[1])
-            read_rates.append(cycles / times[2])
+            for i in range(len(loops)):
+                rates[i].append(cycles / times[i])
     finally:
         sys.stdout = real_stdout
         sink.close()
         if app is not None:
             app.close()
+    fw_rates, base_rates, read_rates, ffw_rates, fbase_rates, fread_rates = rates
     sim = runtime.get_bus().get(0x77)
     # The loops took turns within each round, so a round's ratio compares like with like: the
     # median round ratio is the figure. Rates are the round least disturbed by the rest of the
     # machine (the fastest in all).
     ratios = [a / b for a, b in zip(fw_rates, base_rates)]
-    best = min(range(rounds), key=lambda i: 1 / fw_rates[i] + 1 / base_rates[i] + 1 / read_rates[i])
+    frozen_ratios = [a / b for a, b in zip(ffw_rates, fbase_rates)]
+    best = min(range(rounds), key=lambda i: sum(1 / r[i] for r in rates))
     fw_rate, base_rate = fw_rates[best], base_rates[best]
     # The rest of a cycle once the reads are taken out, round by round (neighbours in time).
     fw_rest = statistics.median([1e6 / f - 1e6 / r for f, r in zip(fw_rates, read_rates)])
@@ -233,6 +367,13 @@ def _throughput_worker(rounds: int, cycles: int) -> dict:
         "reads_us": statistics.median([1e6 / r for r in read_rates]),
         "framework_rest_us": fw_rest,
         "baseline_rest_us": base_rest,
+        "frozen_ratio": statistics.median(frozen_ratios),
+        "frozen_ratios": frozen_ratios,
+        "frozen_framework_us": statistics.median([1e6 / r for r in ffw_rates]),
+        "frozen_baseline_us": statistics.median([1e6 / r for r in fbase_rates]),
+        "frozen_reads_us": statistics.median([1e6 / r for r in fread_rates]),
+        "frozen_framework_rest_us": statistics.median([1e6 / f - 1e6 / r for f, r in zip(ffw_rates, fread_rates)]),
+        "frozen_baseline_rest_us": statistics.median([1e6 / b - 1e6 / r for b, r in zip(fbase_rates, fread_rates)]),
         "bme280_normal_mode": [d.sensor.mode for _, d in app.devices if hasattr(d.sensor, "mode")] == [BME280_NORMAL]
         and base_bme.mode == BME280_NORMAL and sim.regs[0xF4] & 0x03 == BME280_NORMAL,
         "framework_line": fw_line,
@@ -306,7 +447,7 @@ def _baseline(cycles):
             gauge.cell_voltage, gauge.cell_percent, gauge.charge_rate
         return time.perf_counter() - t0
 
-    return run, reads, bme
+    return run, reads, bme, (gauge, bme)
 
 
 # ------------------------------------------------------------------ VM set-up shared by 2 and 3
@@ -381,6 +522,143 @@ def _marked(out: str, mark: str) -> dict:
     return json.loads(line[len(mark) + 1:])
 
 
+# ------------------------------------------------------------------ 1b. throughput (VM)
+
+# The board's built-ins are C: its clock read and its I2C transfers are single calls. In the VM the
+# stand-ins are Python, so the framework's clock is the VM's own C ticks_ms (its 2**30 period does
+# not wrap in a bench run), and the hand-written loop calls the VM's C time functions.
+_VM_C_CLOCK = '''
+import supervisor, utime
+supervisor.ticks_ms = utime.ticks_ms
+'''
+
+# The hand-written loop in the VM, as one would write it for CircuitPython, and the loops' timing.
+_VM_THROUGHPUT = '''
+import builtins
+from adafruit_bme280.basic import Adafruit_BME280_I2C
+from adafruit_max1704x import MAX17048
+
+_print = builtins.print
+
+def _quiet(*args):
+    pass
+
+_sim_i2c = busio.I2C(None, None)
+gauge = MAX17048(_sim_i2c, 0x36)
+bme = Adafruit_BME280_I2C(_sim_i2c, 0x77)
+bme.mode = 3
+_bout = open("/sd/baseline.txt", "a")
+_print("Time,Entry,Board,Voltage,SOC,Rate,Humidity,TempF,TempC,Pressure,AltM,AltF")
+_start = utime.time_ns() // 1000000
+_epoch_base = utime.time() * 1000 - _start
+_S = [0]
+_CSV = "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ,%d,DataLogger IoT,%.2f,%.1f,%.1f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f"
+
+def _base(n):
+    entry = _S[0]
+    out = _bout
+    t0 = utime.ticks_us()
+    for _ in range(n):
+        now = utime.time_ns() // 1000000
+        entry += 1
+        secs, ms = divmod(_epoch_base + now, 1000)
+        t = utime.localtime(secs)
+        celsius = bme.temperature
+        pascal = bme.pressure * 100.0
+        metres = 44330.0 * (1.0 - (pascal / 101325.0) ** 0.1903)
+        line = _CSV % (t[0], t[1], t[2], t[3], t[4], t[5], ms, entry,
+                       gauge.cell_voltage, gauge.cell_percent, gauge.charge_rate,
+                       bme.humidity, celsius * 9.0 / 5.0 + 32.0, celsius, pascal, metres, metres * 3.28084)
+        print(line)
+        out.write(line)
+        out.write("\\n")
+        out.flush()
+    took = utime.ticks_diff(utime.ticks_us(), t0)
+    _S[0] = entry
+    return took
+
+def _reads(n):
+    """The driver reads alone (shared by both loops)."""
+    t0 = utime.ticks_us()
+    for _ in range(n):
+        bme.temperature, bme.pressure, bme.humidity
+        gauge.cell_voltage, gauge.cell_percent, gauge.charge_rate
+    return utime.ticks_diff(utime.ticks_us(), t0)
+
+def _fw(n):
+    log = app.log
+    clock = app.scheduler.now_ms
+    t0 = utime.ticks_us()
+    for _ in range(n):
+        log(clock())
+    return utime.ticks_diff(utime.ticks_us(), t0)
+
+_frozen_bus = FrozenI2C(_sim_i2c)
+_devices = []
+for _task, _dev in app.devices:
+    _devices += i2c_devices(_dev, 4)
+for _drv in (gauge, bme):
+    _devices += i2c_devices(_drv, 4)
+if len(_devices) != 4:
+    raise RuntimeError("expected the 4 I2C devices of both loops, found %d" % len(_devices))
+
+def _on(bus):
+    for _d in _devices:
+        _d.i2c = bus
+
+_LOOPS = (_fw, _base, _reads)
+_T = {}  # (bus, loop index) -> [microseconds of each slice]
+
+def _slice(n, bus):
+    builtins.print = _quiet  # the console is a null sink for both loops
+    try:
+        _on(_frozen_bus if bus == "frozen" else _sim_i2c)
+        for i in range(len(_LOOPS)):
+            _T.setdefault((bus, i), []).append(_LOOPS[i](n))
+    finally:
+        builtins.print = _print
+    gc.collect()
+
+_on(_frozen_bus)  # one cycle of each loop records the answers
+_fw(1)
+_base(1)
+_frozen_bus.recording = False
+_on(_sim_i2c)
+gc.collect()
+'''
+
+
+def vm_throughput(slices: int = 40, cycles: int = VM_SLICE, sim_slices: int = 10) -> dict:
+    """Framework against the hand-written loop in the MicroPython VM, timed with ticks_us (1 ms
+    steps in this VM): `slices` slices of `cycles` cycles of each loop on the frozen bus, then
+    `sim_slices` on the simulated bus, the loops taking turns within each slice. The figure is
+    the median of the slices' ratios: a slice disturbed by the rest of the machine is an outlier.
+    The GC runs between slices (untimed, for both loops; a slice's garbage fits the heap)."""
+    code = [_VM_C_CLOCK + _VM_PRELUDE + _FROZEN_I2C + _VM_BOOT + _VM_THROUGHPUT,
+            "_slice(5, 'frozen')", "_slice(5, 'sim')", "_T.clear()"]  # warm-up
+    for i in range(max(slices, sim_slices)):
+        if i < slices:
+            code.append("_slice(%d, 'frozen')" % cycles)
+        if i < sim_slices:
+            code.append("_slice(%d, 'sim')" % cycles)
+    code.append("print('@@VMTHROUGHPUT', json.dumps([[k[0], k[1], v] for k, v in _T.items()]))")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = _vm_run(code, _vm_files(tmp), "throughput")
+    rows = _marked(out, "@@VMTHROUGHPUT")
+    t = {(bus, i): us for bus, i, us in rows}
+    res: dict = {"slices": slices, "sim_slices": sim_slices, "cycles": cycles}
+    for bus in ("frozen", "sim"):
+        fw, base, reads = t[(bus, 0)], t[(bus, 1)], t[(bus, 2)]
+        res[bus + "_ratio"] = statistics.median([b / f for f, b in zip(fw, base)])
+        res[bus + "_framework_us"] = statistics.median(fw) / cycles
+        res[bus + "_baseline_us"] = statistics.median(base) / cycles
+        res[bus + "_reads_us"] = statistics.median(reads) / cycles
+        # The rest of a cycle once the reads are taken out, slice by slice (neighbours in time).
+        res[bus + "_framework_rest_us"] = statistics.median([(f - r) / cycles for f, r in zip(fw, reads)])
+        res[bus + "_baseline_rest_us"] = statistics.median([(b - r) / cycles for b, r in zip(base, reads)])
+    return res
+
+
 # ------------------------------------------------------------------ 2. heap (VM)
 
 _OURS = ("core", "plugins")
@@ -406,13 +684,20 @@ builtins.__import__ = _hook
 """ % ((_OURS + _LIB_TOPS),)
 
 
+# Quick commands typed on a running logger (each loads core.commands, some core.clip; a save
+# loads core.savedfile): all released after use (core.app.USE_ONLY).
+USE_COMMANDS = ("help", "heap", "uptime", "devices", "settings", "version")
+TZ_DEFAULT = "MST7MDT,M3.2.0,M11.1.0"
+
+
 def heap_after_boot(cycles: int = 50) -> dict:
     """Resident heap (after a collection at the top level) once App().boot() is done, and after
     `cycles` log cycles, measured from a baseline with the stand-ins and simulators loaded.
     Also names the modules the boot imported and those still resident after it."""
     with tempfile.TemporaryDirectory() as tmp:
         code = [
-            _VM_PRELUDE + _VM_IMPORT_HOOK + "_R = {'base': 0, 'boot': 0, 'boot2': 0, 'logged': 0}\n"
+            _VM_PRELUDE + _VM_IMPORT_HOOK + "_R = {'base': 0, 'boot': 0, 'boot2': 0, 'logged': 0, 'used': 0, 'tz': 0}\n"
+            "_print = builtins.print\n"
             "def _mark(k):\n    _R[k] = gc.mem_alloc()\n    gc.collect()\ngc.collect()\n",
             "_mark('base')",
             "from core.app import App\napp = App()\napp.boot()\nbuiltins.__import__ = _import\ngc.collect()\n",
@@ -422,9 +707,19 @@ def heap_after_boot(cycles: int = 50) -> dict:
             "_mark('boot2')",
             "for _i in range(%d):\n    app.log(app.scheduler.now_ms())\ngc.collect()\n" % cycles,
             "_mark('logged')",
+            # First use of what a running logger loads on demand: quick commands, a settings save.
+            "_before_use = set(sys.modules)\nbuiltins.print = lambda *a: None\n"
+            "for _c in %r:\n    app.console.run(_c)\napp.save_settings()\nbuiltins.print = _print\n"
+            "_kept = sorted(m for m in sys.modules if m not in _before_use)\ngc.collect()\n" % (USE_COMMANDS,),
+            "_mark('used')",
+            # ISO8601+TZ mode keeps a PosixTZ (and its module) for the minute-by-minute offset.
+            "from core.posixtz import PosixTZ\n_tz = PosixTZ(%r)\n_tz.utc_offset(1764633600)\ngc.collect()\n"
+            % TZ_DEFAULT,
+            "_mark('tz')",
             "print('@@BOOT', json.dumps({'baseline_bytes': _R['base'], 'boot_bytes': _R['boot'] - _R['base'],"
             " 'logged_bytes': _R['logged'] - _R['boot2'] + _R['boot'] - _R['base'], 'imported': _seen,"
-            " 'resident': _resident}))",
+            " 'resident': _resident, 'used_bytes': _R['used'] - _R['logged'], 'kept_after_use': _kept,"
+            " 'tz_bytes': _R['tz'] - _R['used']}))",
         ]
         out = _vm_run(code, _vm_files(tmp), "boot")
     res = _marked(out, "@@BOOT")
@@ -470,7 +765,11 @@ def alloc_per_cycle(cycles: int = 1000, long_cycles: int = 10000, warmup: int = 
 
 # One cycle's I2C transactions are recorded, then replayed through the same busio stand-in and
 # simulators: what they allocate is the simulated bus's, which a board's C busio doesn't allocate.
+# Each part is measured in a chunk of its own (the VM collects garbage only between chunks), and
+# its floats are counted on the heap map (micropython.mem_info(1) marks a float's block "F").
 _VM_BREAKDOWN = '''
+import micropython
+
 class Replay:
     """One cycle's recorded I2C transactions, replayed with the same buffer sizes and ranges."""
 
@@ -499,74 +798,131 @@ def _record(fn, arg):
     busio.trace = None
     return Replay(busio.I2C(None, None), ops)  # every VM I2C object reaches the same simulators
 
-def _alloc(fn, arg, n):
-    fn(arg)
-    gc.disable()
-    a = gc.mem_alloc()
-    for _ in range(n):
-        fn(arg)
-    b = gc.mem_alloc()
-    gc.enable()
-    return (b - a) / n
-
 def _nothing(_):
     pass
 
 _N = @CALLS@
-_rows = []
+_NF = @FLOAT_CALLS@
+_rows = []  # [name, bytes per call, floats per call, error]
+_parts = []  # [name, make]: make() gives (fn, arg)
 
-def _row(name, make):
-    """make() gives (fn, arg); a part that no longer exists is reported, not fatal."""
+def _part(name, make):
+    _parts.append((name, make))
+
+def _measure(i):
+    """Bytes allocated per call (garbage included); a part that no longer exists is reported."""
+    name, make = _parts[i]
     try:
         fn, arg = make()
-        _rows.append([name, _alloc(fn, arg, _N), None])
+        fn(arg)
+        gc.disable()
+        a = gc.mem_alloc()
+        for _ in range(_N):
+            fn(arg)
+        b = gc.mem_alloc()
+        gc.enable()
+        _rows.append([name, (b - a) / _N, None, None])
+        _parts[i] = (name, (fn, arg))
     except Exception as err:
-        _rows.append([name, None, type(err).__name__ + ": " + str(err)])
+        gc.enable()
+        _rows.append([name, None, None, type(err).__name__ + ": " + str(err)])
+        _parts[i] = (name, None)
+    gc.collect()
+
+def _floats(i):
+    """The heap map before and after _NF calls: the host counts the new float blocks."""
+    name, made = _parts[i]
+    if made is None:
+        return
+    fn, arg = made
+    gc.disable()
+    print("@@MAP0 %d" % i)
+    micropython.mem_info(1)
+    print("@@MAP1 %d" % i)
+    for _ in range(_NF):
+        fn(arg)
+    print("@@MAP2 %d" % i)
+    micropython.mem_info(1)
+    print("@@MAP3 %d" % i)
+    gc.enable()
+    gc.collect()
 
 _obs = app.observation
 _now = clock()
 for _task, _dev in app.devices:
-    _row("read " + _dev.section.name + " (plugin + driver + bus)", lambda: (_dev.read, 0))
-    _row("  of which the simulated bus", lambda: (_record(_dev.read, 0).cycle, 0))
-_row("timestamp (App.timestamp)", lambda: ((lambda a: app.timestamp()), 0))
+    _part("read " + _dev.section.name + " (plugin + driver + bus)", (lambda d: lambda: (d.read, 0))(_dev))
+    _part("  of which the simulated bus", (lambda d: lambda: (_record(d.read, 0).cycle, 0))(_dev))
+_part("timestamp (App.timestamp)", lambda: ((lambda a: app.timestamp()), 0))
 
 def _csv(obs):
     obs.changed()
     obs.csv()
 
-_row("CSV text (Observation.csv)", lambda: (_csv, _obs))
+_part("CSV text (Observation.csv)", lambda: (_csv, _obs))
 for _task, _out in app.outputs:
-    _row("write " + _task.name + " (CSV cached)", lambda: (_out.write, _obs))
+    _part("write " + _task.name + " (CSV cached)", (lambda o: lambda: (o.write, _obs))(_out))
 
 def _call_overhead():
     from core.scheduler import Task
     t = Task("bench")
     return (lambda a: app.scheduler.call(t, _nothing, a)), 0
 
-_row("Scheduler.call overhead", _call_overhead)
-_row("clock read (now_ms: adafruit_ticks.ticks_ms)", lambda: ((lambda a: clock()), 0))
-_row("whole App.log()", lambda: ((lambda a: obj.cycle()), 0))
-_row("  of which the simulated bus", lambda: (_record(lambda a: obj.cycle(), 0).cycle, 0))
-_sched = app.scheduler
-_sched.now_ms = lambda: 1000
-_row("  with a clock that allocates nothing", lambda: ((lambda a: app.log(1000)), 0))
-_sched.now_ms = clock
-
-print("@@BREAKDOWN", json.dumps(_rows))
+_part("Scheduler.call overhead", _call_overhead)
+_part("clock read (now_ms: adafruit_ticks.ticks_ms)", lambda: ((lambda a: clock()), 0))
+_part("whole App.log()", lambda: ((lambda a: obj.cycle()), 0))
+_part("  of which the simulated bus", lambda: (_record(lambda a: obj.cycle(), 0).cycle, 0))
+gc.collect()
 '''
 
 
-def alloc_breakdown(calls: int = 200) -> dict:
-    """Bytes allocated per call by each part of a log cycle, in the VM (garbage included)."""
+def _count_floats(out: str) -> dict:
+    """Float blocks ("F" on the heap map) new between the @@MAP1 and @@MAP2 marks, per part."""
+    counts: dict = {}
+    maps: dict = {}
+    current = None
+    for line in out.splitlines():
+        if line.startswith("@@MAP"):
+            mark, i = line[5], int(line.split()[1])
+            current = (i, mark) if mark in "02" else None
+            maps.setdefault(current, 0) if current else None
+            continue
+        if current is not None and len(line) > 10 and line[8:10] == ": ":
+            maps[current] += line[10:].count("F")
+    for (i, mark), n in maps.items():
+        if mark == "0" and (i, "2") in maps:
+            counts[i] = maps[(i, "2")] - n
+    return counts
+
+
+MAX_PARTS = 32
+FLOAT_BYTES = 16  # a boxed float in the VM: one 16-byte GC block (the board keeps it in the object word)
+
+
+def alloc_breakdown(calls: int = 200, float_calls: int = 10) -> dict:
+    """Bytes allocated per call by each part of a log cycle, in the VM (garbage included), and
+    the floats among them; the board-model figure leaves out the floats and the simulated bus."""
+    code = _VM_PRELUDE + _VM_BOOT + _VM_BREAKDOWN.replace("@CALLS@", str(int(calls))).replace(
+        "@FLOAT_CALLS@", str(int(float_calls)))
+    chunks = [code]
+    for i in range(MAX_PARTS):  # the parts depend on the devices and outputs found: guarded chunks
+        chunks += ["if %d < len(_parts): _measure(%d)" % (i, i), "if %d < len(_parts): _floats(%d)" % (i, i)]
+    chunks.append("print('@@BREAKDOWN', json.dumps(_rows))")
     with tempfile.TemporaryDirectory() as tmp:
-        out = _vm_run(_VM_PRELUDE + _VM_BOOT + _VM_BREAKDOWN.replace("@CALLS@", str(int(calls))), _vm_files(tmp), "breakdown")
-    rows = _marked(out, "@@BREAKDOWN")  # [name, bytes per call or None, error or None]
+        out = _vm_run(chunks, _vm_files(tmp), "breakdown")
+    rows = _marked(out, "@@BREAKDOWN")  # [name, bytes per call or None, floats per call, error or None]
+    floats = _count_floats(out)
+    for i, row in enumerate(rows):
+        if row[1] is not None and i in floats:
+            row[2] = floats[i] / float_calls
     names = [r[0] for r in rows]
-    whole = rows[names.index("whole App.log()")][1]
-    bus = rows[names.index("whole App.log()") + 1][1]
-    if whole is None or bus is None:
+    k = names.index("whole App.log()")
+    whole, bus = rows[k], rows[k + 1]
+    if whole[1] is None or bus[1] is None or whole[2] is None or bus[2] is None:
         raise RuntimeError("breakdown: App.log() could not be measured: %r" % rows)
-    return {"calls": calls, "rows": rows, "whole_bytes": whole, "bus_bytes": bus, "net_bytes": whole - bus}
+    board = (whole[1] - whole[2] * FLOAT_BYTES) - (bus[1] - bus[2] * FLOAT_BYTES)
+    return {"calls": calls, "rows": rows, "whole_bytes": whole[1], "bus_bytes": bus[1],
+            "bus_floats": bus[2], "net_bytes": whole[1] - bus[1], "float_count": whole[2] - bus[2],
+            "float_bytes": (whole[2] - bus[2]) * FLOAT_BYTES, "board_bytes": board}
 
 
 # ------------------------------------------------------------------ report
@@ -593,19 +949,30 @@ def main(argv=None) -> int:
 
     # 1
     tp = throughput(*((3, 300) if quick else (15, 1000)))
-    print("1. Throughput on CPython (host stand-ins, simulated bus with instant BME280, normal mode: %s)"
+    vt = vm_throughput(*((6, 50, 2) if quick else (40, VM_SLICE, 10)))
+    print("1. Throughput: App.log (2 devices, serial + SD CSV) against a hand-written loop making the same")
+    print("   driver reads and writes, both in one process, taking turns (BME280 in normal mode: %s)."
           % ("yes" if tp["bme280_normal_mode"] else "NO"))
-    print("   %-44s %10s %10s" % ("(least disturbed round)", "cycles/s", "us/cycle"))
-    print("   %-44s %10.0f %10.1f" % ("framework (App.log: 2 devices, serial+SD CSV)", tp["framework_hz"], tp["framework_us"]))
-    print("   %-44s %10.0f %10.1f" % ("hand-written loop (same reads and writes)", tp["baseline_hz"], tp["baseline_us"]))
-    print("   ratio framework/baseline: %.2f   (target >= %.1f)" % (tp["ratio"], THROUGHPUT_TARGET))
-    print("   [median over %d rounds of %d cycles per loop, the loops taking turns every %d cycles; per round:"
-          % (tp["rounds"], tp["cycles"], SLICE))
-    print("    %s]" % " ".join("%.2f" % r for r in tp["ratios"]))
-    print("   The same driver reads alone take %.0f us a cycle (mostly the simulators' work); the rest of a"
-          % tp["reads_us"])
-    print("   cycle (median over rounds): framework %.1f us, hand-written %.1f us."
-          % (tp["framework_rest_us"], tp["baseline_rest_us"]))
+    print("   'frozen bus': every I2C read answered from one recorded cycle (the drivers run unmodified, the")
+    print("   simulator's work is gone, as with the board's C busio). Target for the frozen-bus ratio: >= %.1f."
+          % THROUGHPUT_TARGET)
+    print("   %-30s %-12s %9s %9s %9s %7s" % ("", "bus", "framework", "by hand", "glue f/h", "ratio"))
+    rows = (("CPython (host stand-ins)", "simulated", tp["framework_us"], tp["baseline_us"],
+             tp["framework_rest_us"], tp["baseline_rest_us"], tp["ratio"]),
+            ("", "frozen", tp["frozen_framework_us"], tp["frozen_baseline_us"],
+             tp["frozen_framework_rest_us"], tp["frozen_baseline_rest_us"], tp["frozen_ratio"]),
+            ("MicroPython 1.27 VM", "simulated", vt["sim_framework_us"], vt["sim_baseline_us"],
+             vt["sim_framework_rest_us"], vt["sim_baseline_rest_us"], vt["sim_ratio"]),
+            ("", "frozen", vt["frozen_framework_us"], vt["frozen_baseline_us"],
+             vt["frozen_framework_rest_us"], vt["frozen_baseline_rest_us"], vt["frozen_ratio"]))
+    for name, bus, fw, base, fw_rest, base_rest, ratio in rows:
+        print("   %-30s %-12s %9.1f %9.1f %4.0f/%-4.0f %7.2f" % (name, bus, fw, base, fw_rest, base_rest, ratio))
+    print("   (us per cycle; glue = a cycle less the same six driver reads alone; ratio = by hand / framework")
+    print("   time, the median of %d CPython rounds of %d cycles (turns every %d) and of %d + %d VM slices of %d"
+          % (tp["rounds"], tp["cycles"], SLICE, vt["slices"], vt["sim_slices"], vt["cycles"]))
+    print("   cycles each. In the VM the clock and the hand-written loop's time calls are the VM's C built-ins,")
+    print("   as on the board; its ticks_us counts whole ms, hence the slices. CPython per round, simulated")
+    print("   bus: %s)" % " ".join("%.2f" % r for r in tp["ratios"]))
     print("   last lines: framework %s" % tp["framework_line"])
     print("               baseline  %s\n" % tp["baseline_line"])
 
@@ -632,6 +999,14 @@ def main(argv=None) -> int:
         w, "resident after App().boot()", _kb(boot["boot_bytes"]), 100.0 * boot["boot_bytes"] / 1024 / BUDGET_KB,
         BUDGET_KB, _kb(imp["libs_bytes"]), _kb(boot["boot_bytes"] - imp["libs_bytes"])))
     print("   %-*s %8s" % (w, "resident after %d log cycles" % boot["cycles"], _kb(boot["logged_bytes"])))
+    print("   %-*s %+8.1f   (core.commands, core.clip, core.savedfile: released after use, %s)" % (
+        w, "after quick commands and a save", boot["used_bytes"] / 1024.0,
+        "none kept" if not boot["kept_after_use"] else "KEPT: " + ", ".join(boot["kept_after_use"])))
+    tz_total = boot["logged_bytes"] + max(boot["used_bytes"], 0) + boot["tz_bytes"]
+    print("   %-*s %+8.1f   (core.posixtz and its zone stay resident in that mode only: the offset is" % (
+        w, "ISO8601+TZ mode", boot["tz_bytes"] / 1024.0))
+    print("   %-*s %8s   looked up once a minute) -> resident in that mode: %s KB = %.0f%% of %d KB" % (
+        w, "", "", _kb(tz_total), 100.0 * tz_total / 1024 / BUDGET_KB, BUDGET_KB))
     print("   (VM baseline before any of it: %s KB, not counted. A row may carry a new qstr pool, a few KB"
           % _kb(imp["baseline"]))
     print("   holding every module's names, charged whole to the import that needed it: rows move, totals don't.)\n")
@@ -639,19 +1014,25 @@ def main(argv=None) -> int:
     # 3
     al = alloc_per_cycle(*((200, 1000) if quick else (1000, 10000)))
     bd = alloc_breakdown(50 if quick else 200)
-    print("3. Allocation per log cycle in the VM (App booted on simulated devices, serial + SD CSV)")
-    print("   allocated per cycle: %d bytes (measure_alloc over %d cycles; target <= %d)" % (
-        al["bytes_per_cycle_int"], al["cycles"], ALLOC_TARGET))
-    print("     of which the simulated bus (replayed transactions): %.0f bytes; pipeline alone: %.0f bytes" % (
-        bd["bus_bytes"], al["bytes_per_cycle"] - bd["bus_bytes"]))
+    print("3. Allocation per log cycle (App booted on simulated devices, serial + SD CSV; target <= %d bytes)"
+          % ALLOC_TARGET)
+    print("   in the VM: %d bytes (measure_alloc over %d cycles), of which the simulated bus %.0f" % (
+        al["bytes_per_cycle_int"], al["cycles"], bd["bus_bytes"]))
+    print("   board's object model: %.0f bytes   (target <= %d) = the VM's App.log() %.0f, less the simulated bus"
+          % (bd["board_bytes"], ALLOC_TARGET, bd["whole_bytes"]))
+    print("     %.0f (C busio allocates nothing), less %.0f floats x %d bytes (CircuitPython keeps a float in the"
+          % (bd["bus_bytes"] - bd["bus_floats"] * FLOAT_BYTES, bd["float_count"], FLOAT_BYTES))
+    print("     object word; the VM boxes each one: counted on the VM's heap map)")
     print("   retained growth over %d cycles: %d bytes (first half %d, second half %d; must be ~0)" % (
         al["long_cycles"], al["retained_growth"], al["retained_growth_first_half"],
         al["retained_growth_second_half"]))
-    print("   breakdown (bytes per call, garbage included). NB the VM boxes every float result in 16 bytes;")
-    print("   CircuitPython keeps 30-bit floats in the object word and allocates none: the BME280 driver's")
-    print("   compensation and the plugin's altitude maths make ~150 float results a cycle (~2.4 KB here).")
-    for name, nbytes, error in bd["rows"]:
-        print("     %-52s %8s" % (name, "%.0f" % nbytes if error is None else "n/a: " + error))
+    print("   breakdown per call (garbage included):                    VM bytes   floats   board bytes")
+    for name, nbytes, nfloats, error in bd["rows"]:
+        if error is not None:
+            print("     %-52s n/a: %s" % (name, error))
+            continue
+        nf = nfloats or 0
+        print("     %-52s %8.0f %8.0f %13.0f" % (name, nbytes, nf, nbytes - nf * FLOAT_BYTES))
     print("\n(%.0f s)" % (time.time() - t_start))
     return 0
 

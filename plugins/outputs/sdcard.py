@@ -11,6 +11,7 @@ from adafruit_ticks import ticks_add, ticks_diff
 
 from core import sdcard
 from core.schema import INT, STR, Prop
+from core.scheduler import TICKS_HALF, TICKS_MAX
 
 FORMAT = Prop("SD Card", "Format", STR, "CSV", "Observation format on the SD card",
               choices=("Disabled", "CSV", "JSON"))
@@ -47,7 +48,7 @@ class SDOutput:
         now = self.app.scheduler.now_ms()
         f = self.file
         if f is not None:
-            self.age_ms += ticks_diff(now, self.last_ms)
+            self.age_ms += ((now - self.last_ms + TICKS_HALF) & TICKS_MAX) - TICKS_HALF  # ticks_diff, inlined
             self.last_ms = now
             if self.age_ms >= self.rotate_ms:
                 self._close()

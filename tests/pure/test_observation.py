@@ -72,3 +72,23 @@ def test_the_fast_and_general_csv_paths_write_the_same_line():
     obs.sections[0].values[2] = "Lab, bench 2"
     obs.changed()
     assert obs._csv_fast() is None and obs.csv().endswith(',"Lab, bench 2",40.00,21.50,4.30,91.2')
+
+
+def test_the_fast_csv_path_hands_over_whatever_the_format_would_get_wrong():
+    # A text field ("%s" in the format) holding an array, an empty value, a quote or a comma, and
+    # a number field holding text, None or an array: each line equals the general path's.
+    general = Section("General", ("Time", "Note"))
+    gauge = Section("G", ("V",), (2,))
+    obs = Observation([general, gauge])
+    cases = [(["t", [1.5]], 4.3), (["t", ()], 4.3), (["t", (1, 2)], 4.3), (["t", None], 4.3),
+             (["t", 'a "b"'], 4.3), (["t", "a,b"], 4.3), (["t", "[x] (y)"], 4.3), (["t", 7], "text"),
+             (["t", 7], None), (["t", 7], [1.0, 2.0]), (["t", 7], 4.3), (["t", ""], 4)]
+    for texts, number in cases:
+        general.values[:] = texts
+        gauge.values[0] = number
+        obs.changed()
+        assert obs.csv() == obs._csv_slow(), (texts, number, obs.csv())
+    assert obs.csv() == "t,,4.00"
+    gauge.values[0] = 4.3
+    obs.changed()
+    assert obs._csv_fast() == "t,,4.30"  # the usual case takes the fast path
