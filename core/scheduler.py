@@ -15,8 +15,7 @@ FIRST_BACKOFF_MS = 1000
 PROBE_MS = 300000  # a disabled task is tried once every 5 min: a sensor plugged back in resumes
 # const(): the compiler puts the number in place of the name in this module (no lookup per use).
 SLICE_MS = const(50)
-TICKS_MAX = const(0x1FFFFFFF)  # adafruit_ticks' period - 1, for ticks_diff inlined on hot paths
-TICKS_HALF = const(0x10000000)
+TICKS_MAX = const(0x1FFFFFFF)  # adafruit_ticks' period - 1, for ticks_diff inlined in call()
 
 
 class Task:
@@ -91,7 +90,8 @@ class Scheduler:
         previous call left, so each call reads the clock once (at its end)."""
         if start is None:
             start = self.now_ms()
-        if task.retry_at is not None and not self.runnable(task, start):
+        failures = task.failures  # a task backing off (retry_at set) has failures too
+        if failures and task.retry_at is not None and not self.runnable(task, start):
             self.now = start
             return False
         try:
@@ -101,14 +101,14 @@ class Scheduler:
             return False
         end = self.now_ms()
         self.now = end
-        took = (end - start) & TICKS_MAX  # ticks_diff(end, start) > SLICE_MS, inlined
-        if SLICE_MS < took < TICKS_HALF:
+        took = (end - start) & TICKS_MAX  # ticks_diff(end, start), inlined: the clock never runs back
+        if took > SLICE_MS:
             task.overruns += 1
             if task.overruns & (task.overruns - 1) == 0:  # 1st, 2nd, 4th, 8th...: heard, not flooding
                 self.say(task.name + ": took " + str(took) + " ms, more than its " + str(SLICE_MS)
                          + " ms slice (" + str(task.overruns) + " times)")
-        if task.failures:
-            self.say(task.name + ": working again after " + str(task.failures) + " failure(s)")
+        if failures:
+            self.say(task.name + ": working again after " + str(failures) + " failure(s)")
             task.failures = 0
             task.disabled = False
         return True
