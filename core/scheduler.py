@@ -40,7 +40,7 @@ class Scheduler:
         self.ticks = 0
         self._intervals = [0] * RATE_WINDOW
         self._last_tick = None
-        self.now = self.next_tick  # the clock when the last call ended
+        self.now = self.next_tick  # the clock where the running call began, then where it ended
 
     def due(self, now):
         """True when a log tick is due; skipped ticks are counted in `missed`."""
@@ -87,12 +87,13 @@ class Scheduler:
         """Run fn(arg) for a task: time its slice and isolate what it raises. True if it ran and returned.
 
         `start` is the clock if the caller has just read it: a burst of calls passes the `now` the
-        previous call left, so each call reads the clock once (at its end)."""
+        previous call left, so each call reads the clock once (at its end). While fn runs, `now`
+        is `start`."""
         if start is None:
             start = self.now_ms()
+        self.now = start  # for fn: the clock without a read of its own
         failures = task.failures  # a task backing off (retry_at set) has failures too
         if failures and task.retry_at is not None and not self.runnable(task, start):
-            self.now = start
             return False
         try:
             fn(arg)

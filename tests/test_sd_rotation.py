@@ -37,10 +37,12 @@ def sd_output(tmp_path, monkeypatch):
     from plugins.outputs import sdcard as plugin
 
     said = []
+    clock = Clock()
 
     class App:
         settings = Settings()
-        scheduler = type("S", (), {"now_ms": Clock()})()
+        # As the App's scheduler: now_ms() reads the clock, `now` is where the running call began.
+        scheduler = type("S", (), {"now_ms": clock, "now": property(lambda self: clock.now)})()
         info = warn = said.append
 
     App.settings.declare(pins.PROPERTIES + plugin.PROPERTIES)

@@ -47,7 +47,7 @@ class SDOutput:
         self.problem = None  # while the card is in trouble: FULL or "gone", so each loss is said once
 
     def write(self, observation):
-        now = self.app.scheduler.now_ms()
+        now = self.app.scheduler.now  # where this call began: the scheduler has just read the clock
         f = self.file
         if f is not None:
             self.age_ms += ((now - self.last_ms + _TICKS_HALF) & _TICKS_MAX) - _TICKS_HALF  # ticks_diff, inlined
