@@ -883,8 +883,9 @@ def _count_floats(out: str) -> dict:
     for line in out.splitlines():
         if line.startswith("@@MAP"):
             mark, i = line[5], int(line.split()[1])
-            current = (i, mark) if mark in "02" else None
-            maps.setdefault(current, 0) if current else None
+            current = (i, mark) if mark in "02" else None  # a map follows @@MAP0 and @@MAP2
+            if current is not None:
+                maps[current] = 0
             continue
         if current is not None and len(line) > 10 and line[8:10] == ": ":
             maps[current] += line[10:].count("F")
