@@ -62,6 +62,7 @@ def load_plugins(app, resolver, spec):
     released = []
     named = {}
     outputs = 0  # output plugins loaded
+    wanted = 0  # output plugins named (counted before loading: a failed one is still named)
     for name in spec.split(","):
         name = name.strip()
         if not name:
@@ -70,6 +71,8 @@ def load_plugins(app, resolver, spec):
             app.warn("PLUGINS names " + clip(name) + " twice; loaded once")
             continue
         named[name] = True
+        if name.startswith("outputs."):
+            wanted += 1
         module_name = "plugins." + name
         try:
             if not _plain_name(name):
@@ -100,8 +103,15 @@ def load_plugins(app, resolver, spec):
         if hasattr(plugin, "poll"):
             app.pollers.append((Task(name), plugin))
     if not app.outputs:  # an output plugin whose format is Disabled returns None
-        app.warn(("every output plugin is Disabled" if outputs else "no output plugin is loaded (PLUGINS needs "
-                  "outputs.serial or outputs.sdcard)") + ": nothing will be recorded")
+        if not wanted:
+            why = "no output plugin is loaded (PLUGINS needs outputs.serial or outputs.sdcard)"
+        elif not outputs:
+            why = "every output plugin named in PLUGINS failed to start"
+        elif outputs < wanted:
+            why = "every output plugin is Disabled or failed to start"
+        else:
+            why = "every output plugin is Disabled"
+        app.warn(why + ": nothing will be recorded")
     gc.collect()
     return released
 

@@ -4,7 +4,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+
+import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON = sys.executable
@@ -57,6 +61,18 @@ class Board:
             out += ["--seconds", str(seconds)]
         return out
 
+    def run_until(self, until, sd=True, typed=None, timeout=None):
+        """Start the board, wait until its console shows `until` (see Running.wait), stop it as
+        Ctrl-C does (SIGTERM) and return (stdout lines, stderr text). A crash fails the test."""
+        run = Running(self.args(None, sd), typed=typed)
+        try:
+            run.wait(until, timeout)
+        finally:
+            lines, err = run.stop()
+        assert run.returncode == 0, "\n".join(lines[-40:]) + err[-3000:]
+        assert "Traceback" not in err, err
+        return lines, err
+
     def run(self, seconds=2.0, sd=True, typed=None):
         """Run to the end, with `typed` text on the console; returns (stdout lines, stderr text).
         A crash fails the test."""
@@ -71,11 +87,149 @@ class Board:
         return subprocess.Popen(self.args(None, sd), cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 
+    def caught_up(self, name="sfe0001.txt"):
+        """A condition for wait(): the card file holds every observation the console has shown, so the
+        log cycle is over and a stop now cuts none short (the card is written after the console)."""
+        path = self.sd / name
+
+        def check(lines):
+            try:
+                text = path.read_text()
+            except OSError:
+                return False
+            card = [line for line in text.splitlines() if not line.startswith("General.")]
+            return len(card) >= len(observations(lines))
+        check.what = "the card catching up with the console"
+        return check
+
     def files(self):
         return sorted(p.name for p in self.sd.iterdir())
 
     def lines(self, name):
         return (self.sd / name).read_text().splitlines()
+
+
+TIMEOUT = 30.0  # how long a test waits for what it expects: generous, for a loaded 2-core CI machine
+
+
+class Running:
+    """`python -m host` started, its console read line by line while it runs; wait() for what a
+    test needs instead of guessing how long that takes (boot alone takes 0.3 s to seconds)."""
+
+    def __init__(self, args, typed=None, stdin=None, env=None):
+        self.err_file = tempfile.TemporaryFile()
+        self.lines = []
+        self.returncode = None
+        self._cond = threading.Condition()
+        self._done = False
+        self.proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=self.err_file,
+                                     stdin=subprocess.PIPE if typed is not None else
+                                     (stdin if stdin is not None else subprocess.DEVNULL),
+                                     text=True, encoding="utf-8", errors="replace")
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        if typed is not None:
+            self.type(typed)
+            self.proc.stdin.close()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self._cond:
+                self.lines.append(line.rstrip("\n"))
+                self._cond.notify_all()
+        with self._cond:
+            self._done = True
+            self._cond.notify_all()
+
+    def type(self, text):
+        self.proc.stdin.write(text)
+        self.proc.stdin.flush()
+
+    def wait(self, until, timeout=None, why=""):
+        """Wait until until(lines) is true (see said(), rows() and their combination both()); fails the
+        test, showing the console, if the board stops or TIMEOUT s pass first. Returns the lines."""
+        until = _predicate(until)
+        end = time.monotonic() + (timeout or TIMEOUT)
+        with self._cond:
+            while not until(self.lines):
+                left = end - time.monotonic()
+                if self._done or left <= 0:
+                    shown = "\n".join(self.lines[-30:])
+                    self.proc.kill()
+                    pytest.fail("python -m host %s before %s%s; its last lines:\n%s\nstderr: %s" % (
+                        "ended" if self._done else "did not get there in %d s" % (timeout or TIMEOUT),
+                        getattr(until, "what", "the condition"), why, shown, self.stderr()[-2000:]))
+                self._cond.wait(min(left, 0.05))  # and now and then: a condition may read a file
+            return list(self.lines)
+
+    def stderr(self):
+        self.err_file.seek(0)
+        return self.err_file.read().decode("utf-8", "replace")
+
+    def stop(self, sig=signal.SIGTERM):
+        """Stop it (SIGTERM stops it cleanly, as Ctrl-C does) and return (stdout lines, stderr)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.returncode = self.proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.returncode = self.proc.wait()
+        self._reader.join(TIMEOUT)
+        if self.proc.stdin:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+        err = self.stderr()
+        self.err_file.close()
+        return list(self.lines), err
+
+
+def _predicate(until):
+    if callable(until):
+        return until
+    if isinstance(until, int):
+        return rows(until)
+    return said(until)
+
+
+def said(text):
+    """Until a console line contains `text`."""
+    def check(lines):
+        return any(text in line for line in lines)
+    check.what = repr(text)
+    return check
+
+
+def rows(count, after=None):
+    """Until `count` observations (data lines, not the CSV header) are on the console; with `after`,
+    that many after the first line containing it."""
+    def check(lines):
+        if after is not None:
+            for i, line in enumerate(lines):
+                if after in line:
+                    lines = lines[i + 1:]
+                    break
+            else:
+                return False
+        return len(observations(lines)) >= count
+    check.what = "%d observation(s)%s" % (count, "" if after is None else " after %r" % after)
+    return check
+
+
+def both(*checks):
+    checks = [_predicate(c) for c in checks]
+
+    def check(lines):
+        return all(c(lines) for c in checks)
+    check.what = " and ".join(getattr(c, "what", "?") for c in checks)
+    return check
+
+
+def observations(lines):
+    """The observation lines: data lines without the CSV header."""
+    return [line for line in data(lines) if not line.startswith("General.")]
 
 
 def stop(proc, sig=signal.SIGINT):

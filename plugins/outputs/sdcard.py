@@ -3,7 +3,8 @@
 Each line is flushed (FatFs syncs on flush), so a power cut loses at most the line being
 written. A missing, removed or full card is announced once, whatever the retries then meet (a
 pulled card fails the write, then the mount): one warning per loss, and one line when logging
-resumes in a new file. Only a card found full after it was missing (or the reverse) is said again.
+resumes in a new file. A retry that fails for another reason (the card is back but full,
+read-only, not FAT, or its pin is in use) says that new reason, once.
 """
 import os
 
@@ -29,6 +30,8 @@ RETRY_MS = 5000  # how often a missing card is looked for
 ENOSPC = 28
 FULL = "SD card: the card is full"  # one wording whichever way it is found, so it is said once
 _REASONS = {5: "I/O error: card removed?", 2: "file or card missing", 30: "the card is read-only", 19: "no card"}
+GONE = "gone"  # the kind of trouble of a card that is not there: these errno, or sdcardio's "no SD card"
+_GONE_ERRNO = (2, 5, 19)
 
 
 class SDOutput:
@@ -44,7 +47,7 @@ class SDOutput:
         self.last_ms = 0
         self.checked_ms = 0
         self.retry_ms = None  # while the card is in trouble: the tick to try again
-        self.problem = None  # while the card is in trouble: FULL or "gone", so each loss is said once
+        self.problem = None  # while the card is in trouble, its kind (GONE, FULL or the reason): said once
 
     def write(self, observation):
         now = self.app.scheduler.now  # where this call began: the scheduler has just read the clock
@@ -81,11 +84,11 @@ class SDOutput:
         """The next free file, opened with its header; None (and said why, once) if the card fails."""
         reason = sdcard.mount(self.app.settings.get)
         if reason is not None:
-            return self._trouble("SD card: " + reason, now)
+            return self._trouble("SD card: " + reason, now, GONE if reason == "no SD card" else reason)
         try:
             space = os.statvfs(sdcard.ROOT)
             if space[0] * space[4] < space[0] * 2:  # under two blocks free: a new file would fail empty
-                return self._trouble(FULL, now)
+                return self._trouble(FULL, now, FULL)
             number = self.start
             while True:
                 path = sdcard.ROOT + "/" + self.prefix + ("%04d" % number) + ".txt"
@@ -102,7 +105,7 @@ class SDOutput:
         except OSError as err:
             self._close()
             sdcard.unmount()
-            return self._trouble(FULL if _errno(err) == ENOSPC else "SD card: " + _reason(err), now)
+            return self._trouble(FULL if _errno(err) == ENOSPC else "SD card: " + _reason(err), now, _kind(err))
         self.path = path
         self.age_ms = 0
         self.last_ms = now
@@ -116,11 +119,10 @@ class SDOutput:
         self._close()
         sdcard.unmount()
         self._trouble(FULL if _errno(err) == ENOSPC else "SD card: " + _reason(err) + " writing "
-                      + sdcard.where(self.path), now)
+                      + sdcard.where(self.path), now, _kind(err))
 
-    def _trouble(self, reason, now):
+    def _trouble(self, reason, now, kind):
         self.retry_ms = ticks_add(now, RETRY_MS)
-        kind = FULL if reason == FULL else "gone"
         if kind != self.problem:
             self.problem = kind
             self.app.warn(reason + "; serial logging continues, retrying every " + str(RETRY_MS // 1000) + " s")
@@ -139,6 +141,15 @@ class SDOutput:
 
 def _errno(err):
     return err.args[0] if err.args and isinstance(err.args[0], int) else 0
+
+
+def _kind(err):
+    """The trouble an error means: GONE (one warning per loss, whatever the retries meet), FULL,
+    or another reason, said again only when it changes."""
+    code = _errno(err)
+    if code == ENOSPC:
+        return FULL
+    return GONE if code in _GONE_ERRNO else _reason(err)
 
 
 def _reason(err):
