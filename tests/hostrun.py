@@ -227,6 +227,12 @@ def both(*checks):
     return check
 
 
+def assert_same_observations(card, shown):
+    """The card holds what the console showed, none lost; only the console's last observation may be
+    missing from the card: the stop (SIGTERM here, Ctrl-C on a board) can land between the two."""
+    assert card == shown[:len(card)] and len(shown) - len(card) in (0, 1), (card[-3:], shown[-3:])
+
+
 def observations(lines):
     """The observation lines: data lines without the CSV header."""
     return [line for line in data(lines) if not line.startswith("General.")]

@@ -3,12 +3,12 @@ import json
 
 import pexpect
 
-from hostrun import PYTHON, REPO, Board
+from hostrun import PYTHON, REPO, TIMEOUT, Board
 
 
 def spawn(board, seconds=None):
     child = pexpect.spawn(board.args(seconds)[0], board.args(seconds)[1:], cwd=REPO, encoding="utf-8",
-                          timeout=20, dimensions=(50, 200))
+                          timeout=TIMEOUT, dimensions=(50, 200))
     child.expect_exact("quick commands: !help")
     return child
 
@@ -44,25 +44,32 @@ def test_quick_commands_at_a_terminal(tmp_path):
 
 def test_100_hz_with_a_terminal_attached(tmp_path):
     board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 10\nSERIAL_CONSOLE_FORMAT = \"JSON\"\n")
-    child = spawn(board, seconds=4)
+    child = spawn(board)
     try:
-        child.expect_exact('"Entry":150,')
+        child.expect_exact('"Entry":150,', timeout=TIMEOUT)
+        output = child.before + child.after  # everything the terminal showed
         child.send("!log-rate\r")
         child.expect(r"Rate Metric: (\d+)\.(\d{3}) Hz; interval 10 ms; missed ticks (\d+)")
         rate = int(child.match.group(1))
-        child.expect(pexpect.EOF, timeout=30)
-        output = child.before
+        output += child.before + child.after
+        child.expect_exact('"Entry":400,', timeout=TIMEOUT)  # 4 s at 100 Hz
+        output += child.before + child.after
+        child.sendintr()  # Ctrl-C, as on the board
+        child.expect(pexpect.EOF, timeout=TIMEOUT)
+        output += child.before
     finally:
         child.close(force=True)
-    assert 80 <= rate <= 101
+    # The rate measured over the last intervals: 100 Hz, or near it when a busy machine delays a tick.
+    assert 60 <= rate <= 101, rate
     rows = [line for line in output.splitlines() if line.startswith("{")]
     if not rows[-1].endswith("}}"):
-        rows.pop()  # Ctrl-C (here --seconds) may land in the middle of printing a line, as on a board
+        rows.pop()  # Ctrl-C may land in the middle of printing a line, as on a board
     for row in rows:
         try:
             json.loads(row)
         except ValueError:
             raise AssertionError("torn line: " + repr(row))
+    assert "[I] Stopped; files closed" in output
     entries = [json.loads(row)["General"]["Entry"] for row in rows]
     assert entries == list(range(entries[0], entries[0] + len(entries)))  # none skipped on the console
-    assert len(board.lines("sfe0001.txt")) >= 300  # about 4 s at 100 Hz, less start-up
+    assert entries[-1] >= 400 and len(board.lines("sfe0001.txt")) >= 400  # and all on the card
