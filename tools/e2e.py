@@ -5,8 +5,9 @@
 
 Boots code.py's main() with every firmware plugin in the default PLUGINS over simulated devices with
 fixed values, on a clock that only moves when the loop sleeps (tools/e2e_board.py), types a few quick
-commands, stops it as Ctrl-C does, and prints what differs between the two runs: console lines and
-every file on the card. Any difference, any `[W]` line and any traceback is a failure (exit 1).
+commands, has the USB host stop reading the console for a while (lines are dropped, then reported),
+stops it as Ctrl-C does, and prints what differs between the two runs: console lines and every file
+on the card. Any difference, any `[W]` line and any traceback is a failure (exit 1).
 `--root DIR` runs the firmware from another tree (tests/test_gate_mutations.py uses it on broken copies).
 """
 
@@ -49,10 +50,15 @@ TYPED = [(START_MS + 1100, "!help\r"), (START_MS + 2100, "!settings\r"), (START_
          (START_MS + 4100, "!log-now\r"), (START_MS + 5100, "!log-rate\r"), (START_MS + 6100, "!uptime\r"),
          (START_MS + 7100, "hello\r!nonesuch\r"), (START_MS + 8100, "!heap\r!version\r"),
          (START_MS + 9100, "!clear-settings\r")]
+# A terminal left suspended for a while, with a command typed meanwhile: its answer and the
+# observations of that time are dropped from the console (not from the card), then reported.
+UNREAD = (START_MS + 6300, START_MS + 6900)
+TYPED.insert(6, (START_MS + 6500, "!devices\r"))
 MASKS = (("[I] heap free ", re.compile(r"\d+")), ("[I] DataLogger IoT for CircuitPython ", re.compile(r" on \w+$")))
 STOP_MS = START_MS + CYCLES * INTERVAL_MS + 5
-# The one warning the run asks for: a mistyped command.
-EXPECTED_WARNINGS = ("[W] unknown command !nonesuch",)
+# The warnings the run asks for: a mistyped command, and the lines dropped while the console was not read.
+DROP_REPORT = re.compile(r"\[W\] console was not being read: (\d+) line\(s\) dropped(?: \((\d+) of them messages\))?")
+EXPECTED_WARNINGS = ("[W] unknown command !nonesuch", "[W] console was not being read: ")
 CARD_MARK = "=== e2e: card file "
 LIBS = ["adafruit_ticks", "adafruit_bus_device", "adafruit_register", "adafruit_max1704x", "adafruit_bme280"]
 
@@ -66,7 +72,7 @@ for _name in sorted(os.listdir('sd')):
             print('| ' + _line.rstrip('\\n'))
 """ % CARD_MARK
 
-_RUN = "import e2e_board\ne2e_board.run(%d, %r)\n" % (STOP_MS, TYPED)
+_RUN = "import e2e_board\ne2e_board.run(%d, %r, %r)\n" % (STOP_MS, TYPED, UNREAD)
 
 
 def plugin_names(root: str = REPO) -> list:
@@ -150,6 +156,8 @@ def problems(rc: int, out: str, who: str, root: str = REPO) -> list[str]:
     for name in plugin_names(root):
         if "[I] plugin %s ready" % name not in out:
             found.append("%s: plugin %s did not start" % (who, name))
+    if not [line for line in out.splitlines() if DROP_REPORT.match(line)]:
+        found.append("%s: no report of the lines dropped while the console was not read" % who)
     if "=== e2e: stopped" not in out:
         found.append("%s: the firmware did not stop cleanly" % who)
     if CARD_MARK not in out:
@@ -177,10 +185,21 @@ def compare(root: str = REPO) -> list[str]:
         found += list(difflib.unified_diff(cp_lines, vm_lines, "CPython", "VM", lineterm="", n=1))[2:]
     data = [ln for ln in cp_lines if ln[:1].isdigit()]
     card = [ln for ln in cp_lines if ln.startswith("| {")]
-    if len(data) <= CYCLES or len(card) != len(data):
-        found.append("CPython: %d console data lines and %d card lines; expected the same number, over %d"
-                     % (len(data), len(card), CYCLES))
+    dropped = dropped_data(cp_lines)
+    if len(data) + dropped <= CYCLES or len(card) != len(data) + dropped:
+        found.append("CPython: %d console data lines (and %d dropped) and %d card lines; expected the same "
+                     "number, over %d" % (len(data), dropped, len(card), CYCLES))
     return found
+
+
+def dropped_data(lines: list) -> int:
+    """The observation lines the console's drop reports count (their lines less their messages)."""
+    total = 0
+    for line in lines:
+        match = DROP_REPORT.match(line)
+        if match:
+            total += int(match.group(1)) - int(match.group(2) or 0)
+    return total
 
 
 def main(argv=None) -> int:
