@@ -213,8 +213,8 @@ def test_a_damaged_nvm_image_is_named_and_not_used(tmp_path):
 
 def test_circuitpy_wifi_keys_are_the_first_network(tmp_path):
     board = Board(tmp_path, 'CIRCUITPY_WIFI_SSID = "home"\nCIRCUITPY_WIFI_PASSWORD = "pw"\n')
-    said = "\n".join(board.run_until(both("WIFI_NETWORK_SSID = ", "WIFI_NETWORK_PASSWORD = ", "LOGGING_TIMER_INTERVAL = "),
-                                      typed="!settings\n")[0])
+    answered = both("WIFI_NETWORK_SSID = ", "WIFI_NETWORK_PASSWORD = ", "LOGGING_TIMER_INTERVAL = ")
+    said = "\n".join(board.run_until(answered, typed="!settings\n")[0])
     assert 'WIFI_NETWORK_SSID = "home"  (CIRCUITPY_WIFI_SSID)' in said
     assert "WIFI_NETWORK_PASSWORD = ****  (CIRCUITPY_WIFI_PASSWORD)" in said
     assert "LOGGING_TIMER_INTERVAL = 15000  (default)" in said
