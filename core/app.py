@@ -1,10 +1,10 @@
-"""The logger: boot (core/boot.py, released afterwards), then the cooperative loop until Ctrl-C."""
+# The logger: boot (core/boot.py, released afterwards), then the cooperative loop until Ctrl-C.
 import gc
 import sys
 import time
 
 from core import pins
-from core.console import Console, out
+from core.console import FIFO_BYTES, Console, out
 from core.observation import Observation, Section
 from core.scheduler import Scheduler
 from core.schema import BOOL, INT, STR, Prop
@@ -47,7 +47,7 @@ now_ms = ticks_ms
 
 
 def release(names):
-    """Forget modules so their code can be collected (they must hold nothing still in use)."""
+    # Forget modules so their code can be collected (they must hold nothing still in use).
     for name in names:
         sys.modules.pop(name, None)
         package, _, leaf = name.rpartition(".")
@@ -55,18 +55,6 @@ def release(names):
         if parent is not None and leaf in parent.__dict__:
             delattr(parent, leaf)
     gc.collect()
-
-
-def missed_words(scheduler, cycle, gap):
-    """The missed-tick report, naming the cause: log cycles (the shorter of the last two, so one
-    slow cycle is not taken for the rule) longer than the interval, or else a stall (the longest
-    time between two observations): a plugin that blocked, or the whole board held up."""
-    interval = scheduler.interval_ms
-    text = "missed " + str(scheduler.new_missed()) + " log tick(s) (" + str(scheduler.missed) + " in all): "
-    if cycle >= interval:
-        return text + "a log cycle takes " + str(cycle) + " ms, longer than the " + str(interval) + " ms interval"
-    return (text + "a stall of " + str(gap) + " ms between observations (a log cycle takes " + str(cycle)
-            + " ms; the interval is " + str(interval) + " ms)")
 
 
 class App:
@@ -81,6 +69,7 @@ class App:
         self.devices = []  # (Task, device)
         self.outputs = []  # (Task, output)
         self.pollers = []  # (Task, object with poll(now))
+        self._reads = self._writes = self._polls = []  # made from those three by prepare()
         self.last_ms = now_ms()
         self.wall = WallClock(int(time.time()) * 1000)  # the RTC's time, advanced by ticks
         self.uptime = WallClock(0)
@@ -97,16 +86,17 @@ class App:
     # Messages start with "[", so data lines and messages are easy to tell apart.
     # Through core.console's `out`: a console nobody reads never holds up logging.
     def info(self, text):
-        out.message("[I] " + text)
+        out.line("[I] " + text, FIFO_BYTES)
 
     def warn(self, text):
-        out.message("[W] " + text)
+        out.line("[W] " + text, FIFO_BYTES)
 
     def boot(self):
         from core import boot
         released = boot.boot(self)
         release(BOOT_ONLY + tuple(released))
         self.scheduler = Scheduler(now_ms, self.warn, self.interval_ms)
+        self.prepare()
 
     def timestamp(self):
         mode = self.time_mode
@@ -125,8 +115,16 @@ class App:
             self._tz_offset = self.tz.utc_offset(wall.epoch_ms() // 1000)
         return wall.iso(self._tz_offset)
 
+    def prepare(self):
+        # The calls of a log cycle and of the loop, bound once: a bound method looked up each
+        # cycle is made anew each time. Called by boot() and run(); again after changing
+        # devices, outputs or pollers.
+        self._reads = [(task, device.read, device.section.clear) for task, device in self.devices]
+        self._writes = [(task, output.write, None) for task, output in self.outputs]
+        self._polls = [(task, plugin.poll, None) for task, plugin in self.pollers]
+
     def log(self, now):
-        """Take one observation and hand it to every output."""
+        # Take one observation and hand it to every output.
         entry = self.entry + 1
         self.entry = entry
         # ticks_diff(now, self.last_ms), inlined: logs are at most a day apart, well inside the range
@@ -152,18 +150,13 @@ class App:
         else:
             values[0] = entry
         scheduler = self.scheduler
-        start = now  # each call starts where the last one ended: one clock read per call
-        for task, device in self.devices:
-            if not scheduler.call(task, device.read, now, start):
-                device.section.clear()
-            start = scheduler.now
-        observation = self.observation
-        observation.changed()
-        for task, output in self.outputs:
-            scheduler.call(task, output.write, observation, start)
-            start = scheduler.now
+        # Each call starts where the last one ended: one clock read per call.
+        start = scheduler.call_each(self._reads, now, now)
+        self.observation.changed()
+        scheduler.call_each(self._writes, self.observation, start)
 
     def run(self):
+        self.prepare()
         scheduler = self.scheduler
         console = self.console
         said_at = 0  # the log count at the last missed-tick report: counts, unlike ticks, never wrap
@@ -182,8 +175,8 @@ class App:
                 if step > gap:
                     gap = step
             console.poll()
-            for task, plugin in self.pollers:
-                scheduler.call(task, plugin.poll, now)
+            if self._polls:
+                scheduler.call_each(self._polls, now, now_ms())
             end = now_ms()
             if logged:
                 cycle = ticks_diff(end, now)
@@ -191,7 +184,8 @@ class App:
                 if scheduler.missed != scheduler.reported_missed and (
                         scheduler.reported_missed == 0 or scheduler.ticks - said_at >= report_every):
                     said_at = scheduler.ticks
-                    self.warn(missed_words(scheduler, cycle if cycle < took else took, gap))
+                    from core.missed import words  # loaded at the first missed tick, then kept
+                    self.warn(words(scheduler, cycle if cycle < took else took, gap))
                     gap = 0
                 took = cycle
             wait = scheduler.wait_ms(end)
@@ -204,7 +198,7 @@ class App:
                 try:
                     plugin.close()
                 except Exception as err:  # closing the rest matters more
-                    self.warn("plugin " + name + ": close failed (" + str(err) + ")")
+                    self.warn("plugin %s: close failed (%s)" % (name, err))
 
     def save_settings(self):
         from core import savedfile  # released after boot; loaded again when a save is asked for
@@ -231,8 +225,7 @@ def main():
         return
     import traceback
     traceback.print_exception(crash)
-    app.warn("stopped by " + type(crash).__name__ + ": " + str(crash) + "; files closed; restarting in "
-             + str(RESTART_DELAY_S) + " s")
+    app.warn("stopped by %s: %s; files closed; restarting in %d s" % (type(crash).__name__, crash, RESTART_DELAY_S))
     time.sleep(RESTART_DELAY_S)  # a fault at boot must not become a tight restart loop
     import supervisor
     supervisor.reload()

@@ -1,4 +1,4 @@
-"""The serial console: output that never holds up logging, and input polled without blocking."""
+# The serial console: output that never holds up logging, and input polled without blocking.
 #
 # Output. Every console line goes through `out` (App.info/warn, outputs.serial, the quick commands).
 # On the board, print() reaches USB through CircuitPython's serial_write_substring: while a host holds
@@ -26,21 +26,15 @@
 # no bytes, so the logger never waits on it.
 # (Comments, not the docstring: MicroPython keeps a module docstring on the heap.)
 import sys
-import time
-
-from adafruit_ticks import ticks_diff, ticks_ms
 
 MAX_LINE = 64
 FIFO_BYTES = 1024  # the board's USB TX FIFO (CircuitPython ports/espressif/Makefile, ESP32-S3)
 RESERVE = 256  # the part of the FIFO data lines leave free for messages
 DATA_LIMIT = FIFO_BYTES - RESERVE
-WAIT_MS = 10  # how long a line may wait for a reading host, once per stall
-REPORT_MS = 10000  # drop reports at most this often
-REPORT_BYTES = 128  # room for the drop report (it is shorter)
 
 
 class Output:
-    """Console lines, printed whole or dropped (and counted): never waited for."""
+    # Console lines, printed whole or dropped (and counted): never waited for.
 
     def __init__(self):
         try:
@@ -48,71 +42,28 @@ class Output:
             self.cdc = usb_cdc.console  # None when boot.py turned the USB console off
         except ImportError:  # a build without USB, or CPython without the stand-ins
             self.cdc = None
-        self.app = None  # set by Console: the report says whether the SD card has the observations
+        self.app = None  # set by Console: the drop report says whether the SD card has the observations
         self.stalled = False  # a line was dropped and the FIFO has not emptied since
-        self.dropped = 0  # lines dropped since the last report
+        self.dropped = 0  # lines dropped since the last report (not 0 while stalled)
         self.dropped_messages = 0  # of which messages
         self.reported_at = None  # ticks of the last report
 
-    def line(self, text):
-        """An observation line (CSV or JSON, ASCII): data lines leave RESERVE bytes to messages."""
-        return self.write(text, len(text) + 2, DATA_LIMIT)
-
-    def message(self, text):
-        return self.write(text, len(text.encode()) + 2, FIFO_BYTES)
-
-    def write(self, text, need, limit):
-        """Print `text` if its `need` bytes (print() ends a line with CR LF on USB) fit under `limit`."""
+    def line(self, text, limit=DATA_LIMIT):
+        # An observation line; a message ([I]/[W]) gives FIFO_BYTES: data lines leave RESERVE
+        # bytes of the FIFO to messages. Printed if its bytes (UTF-8, and the CR LF print() ends
+        # a line with on USB) fit under `limit` in the FIFO now (a longer line: in an empty FIFO);
+        # else it waits a little or is dropped (core/consoledrop.py). The usual case, a host that
+        # reads, is settled by a bound (4 bytes a character) without encoding the text.
         cdc = self.cdc
-        if cdc is not None and cdc.connected:
-            if self.stalled and cdc.out_waiting or not self.room(cdc, need, limit, WAIT_MS):
-                self.stalled = True
-                self.dropped += 1
-                if limit == FIFO_BYTES:
-                    self.dropped_messages += 1
-                return False
-            self.stalled = False  # the FIFO has emptied: the host reads again
-            if self.dropped:
-                self.report(need)
+        if cdc is not None and cdc.connected and (
+                self.dropped or cdc.out_waiting + (len(text) << 2) + 2 > limit):
+            need = len(text.encode()) + 2
+            waiting = cdc.out_waiting
+            if self.dropped or waiting + need > limit and (need <= limit or waiting):
+                from core import consoledrop
+                return consoledrop.write(self, text, need, limit)
         print(text)
         return True
-
-    def room(self, cdc, need, limit, wait):
-        """Whether `need` bytes fit under `limit` in the FIFO, now or within `wait` ms."""
-        while True:
-            waiting = cdc.out_waiting
-            if waiting + need <= limit or need > limit and not waiting:  # longer: an empty FIFO will do
-                return True
-            if not wait:
-                return False
-            wait -= 1
-            time.sleep(0.001)  # the USB task runs meanwhile
-
-    def idle(self):
-        """From the loop, while lines are dropped: the count is told once the console is read again."""
-        cdc = self.cdc
-        if cdc is not None and (not cdc.connected or self.stalled and cdc.out_waiting):
-            return
-        self.stalled = False
-        self.report()
-
-    def report(self, need=0):
-        """Say how many lines were dropped, if the FIFO has room for that and `need` more bytes."""
-        now = ticks_ms()
-        if self.reported_at is not None and ticks_diff(now, self.reported_at) < REPORT_MS:
-            return
-        if self.cdc is not None and not self.room(self.cdc, REPORT_BYTES + need, FIFO_BYTES, 0):
-            return  # checked before the text is made: this runs on every loop until it is said
-        text = "[W] console was not being read: " + str(self.dropped) + " line(s) dropped"
-        if self.dropped_messages:
-            text += " (" + str(self.dropped_messages) + " of them messages)"
-        for name, _ in self.app.plugins if self.app else ():
-            if name == "outputs.sdcard":
-                text += "; the observations are on the SD card"
-        self.reported_at = now
-        self.dropped = 0
-        self.dropped_messages = 0
-        print(text)
 
 
 out = Output()
@@ -130,7 +81,8 @@ class Console:
 
     def poll(self, _now=None):
         if out.dropped:  # the count is told as soon as the console is read again
-            out.idle()
+            from core import consoledrop
+            consoledrop.idle(out)
         # A character at a time: the count is in bytes, read() counts characters, and asking
         # for more than have arrived would block the logger.
         runtime = self._runtime
@@ -168,7 +120,7 @@ class Console:
             from core import commands  # only once someone types a command
             commands.run(self._app, name)
         except Exception as err:  # a command's fault must not stop the logger
-            self._app.warn("!" + name + " failed (" + type(err).__name__ + ": " + str(err) + ")")
+            self._app.warn("!%s failed (%s: %s)" % (name, type(err).__name__, err))
         finally:
             from core.app import USE_ONLY, release
             release(USE_ONLY)  # commands are rare: their code is loaded again when one is typed

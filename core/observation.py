@@ -1,14 +1,14 @@
-"""One observation per log tick: "General" first, then one section per device, in a fixed order.
-
-Sections own preallocated value lists that devices fill in place, so a log cycle allocates
-little more than the text it writes. The CSV and JSON texts are made once per observation and
-shared by every output.
-"""
-import json
+# One observation per log tick: "General" first, then one section per device, in a fixed order.
+#
+# Sections own preallocated value lists that devices fill in place, so a log cycle allocates
+# little more than the text it writes. The CSV and JSON texts are made once per observation and
+# shared by every output. The JSON text is made by core/jsontext.py, loaded on the first JSON
+# line: a logger writing CSV never loads it. (Comments, not docstrings: MicroPython keeps
+# docstrings on the heap.)
 
 
 class Section:
-    """A named group of parameters. `digits[i]` is the float precision; None means "as is"."""
+    # A named group of parameters. `digits[i]` is the float precision; None means "as is".
 
     __slots__ = ("name", "params", "digits", "values", "_json_keys")
 
@@ -17,7 +17,7 @@ class Section:
         self.params = tuple(params)
         self.digits = tuple(digits) if digits else (None,) * len(self.params)
         self.values: list = [None] * len(self.params)
-        self._json_keys = tuple(json.dumps(p) + ":" for p in self.params)
+        self._json_keys = None  # '"name":' for each parameter, made by core/jsontext.py
 
     def clear(self):
         for i in range(len(self.values)):
@@ -28,7 +28,7 @@ _FLOAT_FORMATS = ("%.0f", "%.1f", "%.2f", "%.3f", "%.4f", "%.5f", "%.6f")
 
 
 def format_value(value, digits):
-    """A value as the original writes it: floats at the parameter's precision, arrays as [a,b]."""
+    # A value as the original writes it: floats at the parameter's precision, arrays as [a,b].
     if value is None:
         return ""
     if isinstance(value, float) or digits is not None and isinstance(value, int) and not isinstance(value, bool):
@@ -40,29 +40,15 @@ def format_value(value, digits):
     return str(value)
 
 
-def _json_value(value, digits):
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return json.dumps(value)
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, float) and value != value:
-        return "null"  # NaN has no JSON spelling
-    return format_value(value, digits)
-
-
 def _as_tuple(*values):
-    """The values as one new tuple: in MicroPython, tuple(a_list) goes through a generic iterator
-    and a growing buffer, several times slower."""
+    # The values as one new tuple: in MicroPython, tuple(a_list) goes through a generic iterator
+    # and a growing buffer, several times slower.
     return values
 
 
 class _Slices:
-    """_Slices()[a:b] is the slice object a:b (MicroPython has no slice()): kept, it copies a
-    section into the flat list without allocating one each time."""
+    # _Slices()[a:b] is the slice object a:b (MicroPython has no slice()): kept, it copies a
+    # section into the flat list without allocating one each time.
 
     def __getitem__(self, key):
         return key
@@ -88,7 +74,7 @@ class Observation:
         self._commas = len(formats) - 1 if formats else 0
 
     def changed(self):
-        """Forget cached texts; call after the values of a new tick are in."""
+        # Forget cached texts; call after the values of a new tick are in.
         self._csv = None
         self._json = None
 
@@ -105,23 +91,21 @@ class Observation:
         return self._csv
 
     def _csv_fast(self):
-        """The line in one format, or None when a value needs the general path: empty, an array,
-        text with a comma or a quote. Checked on the whole line with C-speed scans instead of
-        value by value: a number field given anything but a number fails the format, and a text
-        field's array or comma shows in the line (text with brackets merely takes the general path)."""
+        # The line in one format, or None when a value needs the general path: empty, an array,
+        # text with a comma or a quote. Checked on the whole line with C-speed scans, not value by
+        # value: a number field given anything but a number fails the format, and a text field's
+        # None, array or comma shows in the line (text that merely looks like one, such as
+        # "None" or brackets, takes the general path, which writes it the same).
         flat = self._flat
         for section, where in self._spans:
             flat[where] = section.values
-        if len(flat) != self._width:  # a section's list was replaced by one of another length
-            self._flat = [None] * self._width
-            return None
-        if None in flat:
-            return None
         try:
             line = self._csv_format % _as_tuple(*flat)
-        except TypeError:  # an array or text where a number is declared
+        except TypeError:  # an array or text where a number is declared, or a missing value
+            if len(flat) != self._width:  # a section's list was replaced by one of another length
+                self._flat = [None] * self._width
             return None
-        if line.count(",") != self._commas or '"' in line or "[" in line or "(" in line:
+        if line.count(",") != self._commas or '"' in line or "[" in line or "(" in line or "None" in line:
             return None
         return line
 
@@ -136,20 +120,6 @@ class Observation:
 
     def json(self):
         if self._json is None:
-            parts = ["{"]
-            for section in self.sections:
-                if len(parts) > 1:
-                    parts.append(",")
-                parts.append(json.dumps(section.name))
-                parts.append(":{")
-                values = section.values
-                keys = section._json_keys
-                for i in range(len(values)):
-                    if i:
-                        parts.append(",")
-                    parts.append(keys[i])
-                    parts.append(_json_value(values[i], section.digits[i]))
-                parts.append("}")
-            parts.append("}")
-            self._json = "".join(parts)
+            from core.jsontext import text
+            self._json = text(self)
         return self._json

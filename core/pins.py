@@ -1,5 +1,5 @@
-"""The buses, on the pins the settings name: no CircuitPython board definition exists for the
-DataLogger IoT, so a generic ESP32-S3 build is told where its Qwiic bus and SD card are."""
+# The buses, on the pins the settings name: no CircuitPython board definition exists for the
+# DataLogger IoT, so a generic ESP32-S3 build is told where its Qwiic bus and SD card are.
 from core.schema import STR, Prop
 
 SECTION = "Board Pins"
@@ -15,7 +15,7 @@ _buses: dict = {}
 
 
 def pin(get, prop):
-    """The board pin a property names; `get` is Settings.get, or Settings.peek before saved settings load."""
+    # The board pin a property names; `get` is Settings.get, or Settings.peek before saved settings load.
     import board
     found = getattr(board, get(prop), None)
     if found is None:
@@ -24,7 +24,7 @@ def pin(get, prop):
 
 
 def i2c(get):
-    """One shared I2C bus (busio refuses a second object on the same pins)."""
+    # One shared I2C bus (busio refuses a second object on the same pins).
     if "i2c" not in _buses:
         import busio
         _buses["i2c"] = busio.I2C(pin(get, I2C_SCL), pin(get, I2C_SDA))
@@ -32,7 +32,7 @@ def i2c(get):
 
 
 def read_register(i2c, address, register, size):
-    """One register read on the shared bus, as a device's isConnected() probe makes it."""
+    # One register read on the shared bus, as a device's isConnected() probe makes it.
     buf = bytearray(size)
     while not i2c.try_lock():
         pass

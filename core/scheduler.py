@@ -1,11 +1,11 @@
-"""A small cooperative scheduler counting integer milliseconds.
-
-It runs the log timer, gives each plugin a bounded slice, isolates a plugin that raises (retry
-with backoff, disable after repeated failures) and counts missed ticks instead of hiding them.
-Times are adafruit_ticks values (supervisor.ticks_ms on the board): small integers that wrap
-every 2**29 ms and never allocate, compared only through ticks_diff. The clock is passed in,
-so the same code runs on the board, on the host and in the test VM.
-"""
+# A small cooperative scheduler counting integer milliseconds.
+#
+# It runs the log timer, gives each plugin a bounded slice, isolates a plugin that raises (retry
+# with backoff, disable after repeated failures) and counts missed ticks instead of hiding them.
+# Times are adafruit_ticks values (supervisor.ticks_ms on the board): small integers that wrap
+# every 2**29 ms and never allocate, compared only through ticks_diff. The clock is passed in,
+# so the same code runs on the board, on the host and in the test VM.
+# (Comments, not docstrings: MicroPython keeps docstrings on the heap.)
 from adafruit_ticks import ticks_add, ticks_diff
 from micropython import const
 
@@ -15,7 +15,9 @@ FIRST_BACKOFF_MS = 1000
 PROBE_MS = 300000  # a disabled task is tried once every 5 min: a sensor plugged back in resumes
 # const(): the compiler puts the number in place of the name in this module (no lookup per use).
 SLICE_MS = const(50)
-TICKS_MAX = const(0x1FFFFFFF)  # adafruit_ticks' period - 1, for ticks_diff inlined in call()
+# adafruit_ticks' period - 1 (tests/pure/test_ticks_consts.py checks it): a call's duration is
+# (end - start) & TICKS_MAX, ticks_diff without its sign handling (the clock never runs back).
+TICKS_MAX = const(0x1FFFFFFF)
 
 
 class Task:
@@ -43,7 +45,7 @@ class Scheduler:
         self.now = self.next_tick  # the clock where the running call began, then where it ended
 
     def due(self, now):
-        """True when a log tick is due; skipped ticks are counted in `missed`."""
+        # True when a log tick is due; skipped ticks are counted in `missed`.
         late = ticks_diff(now, self.next_tick)
         if late < 0:
             return False
@@ -61,7 +63,7 @@ class Scheduler:
         return wait if wait > 0 else 0
 
     def rate_mhz(self):
-        """Measured log rate in milli-hertz (integer), over the last RATE_WINDOW intervals."""
+        # Measured log rate in milli-hertz (integer), over the last RATE_WINDOW intervals.
         count = min(self.ticks - 1, RATE_WINDOW)
         if count <= 0:
             return 0
@@ -71,7 +73,7 @@ class Scheduler:
         return (count * 1000000) // total if total else 0
 
     def new_missed(self):
-        """Missed ticks since the last call, so the console can report each one once."""
+        # Missed ticks since the last call, so the console can report each one once.
         fresh = self.missed - self.reported_missed
         self.reported_missed = self.missed
         return fresh
@@ -84,48 +86,64 @@ class Scheduler:
         return True
 
     def call(self, task, fn, arg, start=None):
-        """Run fn(arg) for a task: time its slice and isolate what it raises. True if it ran and returned.
+        # One call through call_each (see there), reading the clock first unless given `start`.
+        # True if fn ran and returned.
+        self.call_each(((task, fn, None),), arg, self.now_ms() if start is None else start)
+        return not task.failures
 
-        `start` is the clock if the caller has just read it: a burst of calls passes the `now` the
-        previous call left, so each call reads the clock once (at its end). While fn runs, `now`
-        is `start`."""
-        if start is None:
-            start = self.now_ms()
-        self.now = start  # for fn: the clock without a read of its own
-        failures = task.failures  # a task backing off (retry_at set) has failures too
-        if failures and task.retry_at is not None and not self.runnable(task, start):
-            return False
-        try:
-            fn(arg)
-        except Exception as err:  # a plugin's fault must not stop the logger; KeyboardInterrupt passes
-            self.failed(task, err)
-            return False
-        end = self.now_ms()
-        self.now = end
-        took = (end - start) & TICKS_MAX  # ticks_diff(end, start), inlined: the clock never runs back
+    def call_each(self, calls, arg, start):
+        # Run fn(arg) for each (task, fn, skipped) of `calls` in turn: time its slice, isolate
+        # what it raises, skip a task backing off. The first starts at `start` (the clock just
+        # read), each next one where the last ended: one clock read per call. While fn runs,
+        # `now` is where its call began. `skipped` (None or a function) is called when fn did
+        # not run or raised. Returns the clock at the end. A log cycle's calls are bound once
+        # (App.prepare), so a cycle looks nothing up and allocates nothing here.
+        now_ms = self.now_ms
+        for task, fn, skipped in calls:
+            self.now = start
+            failures = task.failures
+            if failures and not self.runnable(task, start):
+                if skipped is not None:
+                    skipped()
+                continue
+            try:
+                fn(arg)
+            except Exception as err:  # a plugin's fault must not stop the logger; KeyboardInterrupt passes
+                self.failed(task, err)
+                start = self.now
+                if skipped is not None:
+                    skipped()
+                continue
+            end = now_ms()
+            if (end - start) & TICKS_MAX > SLICE_MS or failures:
+                self.ran(task, (end - start) & TICKS_MAX, failures)
+            start = end
+        self.now = start
+        return start
+
+    def ran(self, task, took, failures):
+        # After a call that overran its slice, or that worked after failures.
         if took > SLICE_MS:
             task.overruns += 1
             if task.overruns & (task.overruns - 1) == 0:  # 1st, 2nd, 4th, 8th...: heard, not flooding
-                self.say(task.name + ": took " + str(took) + " ms, more than its " + str(SLICE_MS)
-                         + " ms slice (" + str(task.overruns) + " times)")
+                self.say("%s: took %d ms, more than its %d ms slice (%d times)" % (
+                    task.name, took, SLICE_MS, task.overruns))
         if failures:
-            self.say(task.name + ": working again after " + str(failures) + " failure(s)")
+            self.say("%s: working again after %d failure(s)" % (task.name, failures))
             task.failures = 0
             task.disabled = False
-        return True
 
     def failed(self, task, err):
         now = self.now_ms()
         self.now = now
         task.failures += 1
-        reason = type(err).__name__ + ": " + str(err)
         if task.failures >= MAX_FAILURES:
             task.retry_at = ticks_add(now, PROBE_MS)
             if not task.disabled:
                 task.disabled = True
-                self.say(task.name + ": disabled after " + str(task.failures) + " failures in a row (" + reason
-                         + "); trying it again every " + str(PROBE_MS // 60000) + " min")
+                self.say("%s: disabled after %d failures in a row (%s: %s); trying it again every %d min" % (
+                    task.name, task.failures, type(err).__name__, err, PROBE_MS // 60000))
             return
         backoff = FIRST_BACKOFF_MS << (task.failures - 1)
         task.retry_at = ticks_add(now, backoff)
-        self.say(task.name + ": failed (" + reason + "); retrying in " + str(backoff // 1000) + " s")
+        self.say("%s: failed (%s: %s); retrying in %d s" % (task.name, type(err).__name__, err, backoff // 1000))

@@ -1,9 +1,8 @@
-"""Declared properties: the one schema every plugin writes once.
-
-A property is a (section, name) pair in the original firmware's words, e.g.
-("AWS IoT", "Client Name"). Its settings.toml key, its JSON-file place, its menu line,
-its NVM slot and its shadow-delta path all derive from it (compare flux-sdk's flxProperty).
-"""
+# Declared properties: the one schema every plugin writes once.
+#
+# A property is a (section, name) pair in the original firmware's words, e.g.
+# ("AWS IoT", "Client Name"). Its settings.toml key, its JSON-file place, its menu line,
+# its NVM slot and its shadow-delta path all derive from it (compare flux-sdk's flxProperty).
 
 from collections import namedtuple
 
@@ -14,7 +13,7 @@ STR = "str"
 
 
 def settings_key(section, name):
-    """UPPER_SNAKE key: every run of non-alphanumerics becomes one "_"."""
+    # UPPER_SNAKE key: every run of non-alphanumerics becomes one "_".
     out = []
     gap = False
     for ch in section + " " + name if section else name:
@@ -35,6 +34,6 @@ _Prop = namedtuple("_Prop", ("section", "name", "kind", "default", "doc", "low",
 
 
 def Prop(section, name, kind, default, doc, low=None, high=None, choices=None, secret=False, key=None):
-    """One setting. `choices` (a tuple) makes it a pick-list; `low`/`high` bound numbers."""
+    # One setting. `choices` (a tuple) makes it a pick-list; `low`/`high` bound numbers.
     return _Prop(section, name, kind, default, doc, low, high, choices, secret,
                  key or settings_key(section, name))

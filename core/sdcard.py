@@ -1,16 +1,15 @@
-"""The SD card: mounted at /sd, so firmware paths are "sd/<file>" relative to the root folder.
-
-The card is on SPI, read by the built-in sdcardio, on the pins named in "Board Pins".
-"""
+# The SD card: mounted at /sd, so firmware paths are "sd/<file>" relative to the root folder.
+#
+# The card is on SPI, read by the built-in sdcardio, on the pins named in "Board Pins".
 ROOT = "sd"
 
 _state: dict = {"vfs": None, "card": None}
 
 
 def mount(get):
-    """Mount the card if it is not mounted. Returns None on success or the reason it failed.
-
-    `get` reads a property (see core.pins.pin)."""
+    # Mount the card if it is not mounted. Returns None on success or the reason it failed.
+    #
+    # `get` reads a property (see core.pins.pin).
     if _state["vfs"] is not None:
         return None
     card = None
@@ -36,7 +35,7 @@ def mount(get):
 
 
 def unmount():
-    """Forget the card after an error, so the next mount() starts afresh."""
+    # Forget the card after an error, so the next mount() starts afresh.
     if _state["vfs"] is None:
         return
     try:
@@ -53,7 +52,7 @@ def unmount():
 
 
 def why(err):
-    """The reason in an error, without CPython's "[Errno N]" prefix: "no SD card"."""
+    # The reason in an error, without CPython's "[Errno N]" prefix: "no SD card".
     args = err.args
     if len(args) > 1 and isinstance(args[1], str):
         return args[1]
@@ -65,9 +64,9 @@ def mounted():
 
 
 def where(path):
-    """A card path as a message names it ("sd/sfe0001.txt"): clipped and escaped (the prefix is a
-    setting), and on the PC followed by the file in the --sd folder, which the host's storage
-    stand-in alone can tell (the board's storage module has no host_path)."""
+    # A card path as a message names it ("sd/sfe0001.txt"): clipped and escaped (the prefix is a
+    # setting), and on the PC followed by the file in the --sd folder, which the host's storage
+    # stand-in alone can tell (the board's storage module has no host_path).
     from core.clip import clip
 
     shown = clip(path, 60)

@@ -1,8 +1,7 @@
-"""Effective settings: every declared property's value and where it came from.
-
-Resolving them (defaults < settings.toml < saved settings) is boot work, in core/resolve.py,
-which is released after boot to give its heap back.
-"""
+# Effective settings: every declared property's value and where it came from.
+#
+# Resolving them (defaults < settings.toml < saved settings) is boot work, in core/resolve.py,
+# which is released after boot to give its heap back.
 
 DEFAULT = "default"
 SAVED = "saved settings"
@@ -16,7 +15,7 @@ class Settings:
         self.saved = {}  # {section: {name: raw}} as restored, including undeclared ones
 
     def declare(self, props):
-        """Add properties at their defaults."""
+        # Add properties at their defaults.
         for prop in props:
             self.props.append(prop)
             self.values[prop.key] = prop.default
@@ -33,10 +32,10 @@ class Settings:
         return str(value)
 
     def saved_sections(self):
-        """{section: {name: value}} of the saved settings only: what was restored or saved, with
-        current values, including what no loaded plugin declares (so saving never drops, say, an
-        unloaded plugin's AWS IoT block). Defaults and settings.toml values are not saved: an
-        edit to settings.toml must keep working."""
+        # {section: {name: value}} of the saved settings only: what was restored or saved, with
+        # current values, including what no loaded plugin declares (so saving never drops, say, an
+        # unloaded plugin's AWS IoT block). Defaults and settings.toml values are not saved: an
+        # edit to settings.toml must keep working.
         out = {}
         for section in self.saved:
             out[section] = dict(self.saved[section])
@@ -46,8 +45,8 @@ class Settings:
         return out
 
     def order(self):
-        """[(section, [names])] in declaration order, then undeclared saved ones sorted:
-        dicts on the board don't keep order."""
+        # [(section, [names])] in declaration order, then undeclared saved ones sorted:
+        # dicts on the board don't keep order.
         out = []
         index = {}
         pairs = [(prop.section, prop.name) for prop in self.props]

@@ -1,7 +1,6 @@
-"""Timestamps with integers only: floats on the board are 32-bit, so an epoch second as a float is wrong.
-
-Time zones (POSIX TZ rules) are in core/posixtz.py.
-"""
+# Timestamps with integers only: floats on the board are 32-bit, so an epoch second as a float is wrong.
+#
+# Time zones (POSIX TZ rules) are in core/posixtz.py.
 
 MODES = ("none", "ms since start", "epoch s", "epoch ms", "ISO8601", "ISO8601+TZ")
 
@@ -24,9 +23,9 @@ _MINUTE = "%04d-%02d-%02dT%02d:%02d:"
 
 
 class WallClock:
-    """Civil time as a day number and the ms into that day: small integers for ever (an epoch
-    in ms is a long int, which allocates on every operation), advanced by tick differences.
-    The text up to the minute, and the zone after it, are made once a minute."""
+    # Civil time as a day number and the ms into that day: small integers for ever (an epoch
+    # in ms is a long int, which allocates on every operation), advanced by tick differences.
+    # The text up to the minute, and the zone after it, are made once a minute.
 
     __slots__ = ("day", "ms", "_day", "_minute_ms", "_format", "_zone_offset", "_zone")
 
@@ -52,7 +51,7 @@ class WallClock:
         return self.day * DAY_MS + self.ms
 
     def iso(self, offset_s=None):
-        """2026-11-25T21:39:54.123Z, or with offset_s (seconds east of UTC) 2026-11-25T14:39:54.123-07:00."""
+        # 2026-11-25T21:39:54.123Z, or with offset_s (seconds east of UTC) 2026-11-25T14:39:54.123-07:00.
         day = self.day
         ms = self.ms
         if offset_s:
@@ -77,9 +76,9 @@ class WallClock:
             self._day = day
             self._minute_ms = minute * 60000
             ms -= self._minute_ms
-        return self._format % (ms // 1000, ms % 1000)
+        return self._format % divmod(ms, 1000)
 
 
 def iso8601(epoch_ms, offset_s=None):
-    """2026-11-25T21:39:54.123Z, or with offset_s: 2026-11-25T14:39:54.123-07:00."""
+    # 2026-11-25T21:39:54.123Z, or with offset_s: 2026-11-25T14:39:54.123-07:00.
     return WallClock(epoch_ms).iso(offset_s)

@@ -1,8 +1,7 @@
-"""Observations on the serial console, one line each, in CSV (header first) or JSON.
-
-Lines go through core.console's `out`: when nobody reads the console they are dropped and
-counted, never waited for (the SD card keeps logging).
-"""
+# Observations on the serial console, one line each, in CSV (header first) or JSON.
+#
+# Lines go through core.console's `out`: when nobody reads the console they are dropped and
+# counted, never waited for (the SD card keeps logging).
 from core.console import out
 from core.schema import STR, Prop
 
@@ -18,12 +17,9 @@ class SerialOutput:
         self.line = out.line
 
     def write(self, observation):
-        if self.json_format:
-            self.line(observation.json())
-            return
-        if self.header_due:  # until it is printed: data lines need their header
+        if self.header_due:  # CSV, until it is printed: data lines need their header
             self.header_due = not self.line(observation.header())
-        self.line(observation.csv())
+        self.line(observation.json() if self.json_format else observation.csv())
 
 
 def setup(app):
