@@ -11,6 +11,7 @@ import re
 import select
 import signal
 import subprocess
+import sys
 import time
 
 from hostrun import REPO, Board
@@ -97,3 +98,76 @@ def test_a_terminal_that_stops_reading_never_holds_up_the_card(tmp_path):
     after = [json.loads(line)["General"]["Entry"] for line in console[reports[0]:] if line.startswith("{")]
     missing |= set(range(entries[-1] + 1, after[0]))
     assert len(missing) == dropped - messages > 0
+
+
+def test_the_drop_report_names_the_sd_card_only_while_it_has_a_file_open(tmp_path):
+    # No card: the observations are nowhere but on the console, and the report must not say
+    # they are on the card. 100 Hz, JSON on the console, a terminal that does not read at first.
+    board = Board(tmp_path, 'LOGGING_TIMER_INTERVAL = 10\nSERIAL_CONSOLE_FORMAT = "JSON"\n')
+    master, slave = pty.openpty()
+    stderr = open(tmp_path / "stderr.txt", "wb")
+    proc = subprocess.Popen(board.args(sd=False), cwd=REPO, stdin=slave, stdout=slave, stderr=stderr)
+    os.close(slave)
+    chunks = []
+    try:
+        time.sleep(STALL_S)  # the terminal is not read: the kernel's buffer, then the FIFO, fill up
+        give_up = time.monotonic() + 30
+        while not any(b"console was not being read" in c for c in chunks):  # reads again: the report
+            assert read_for(master, 0.2, chunks) and time.monotonic() < give_up, "no drop report"
+        proc.send_signal(signal.SIGINT)
+        while read_for(master, 1.0, chunks) and proc.poll() is None:
+            pass
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+        stderr.close()
+    assert "Traceback" not in (tmp_path / "stderr.txt").read_text()
+    console = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
+    assert any(line.startswith("[W] SD card: no SD card") for line in console), console[:5]
+    reports = [line for line in console if "console was not being read" in line]
+    assert re.match(r"\[W\] console was not being read: \d+ line\(s\) dropped( \(\d+ of them messages\))?$",
+                    reports[0]), reports[0]
+
+
+# A line of UTF-8 text three bytes a character (a Board Name in another script): 250 characters,
+# 750 bytes. Counted in characters it looks as if it fitted the FIFO behind the 401 bytes already
+# there; in bytes it does not, and print() would wait for a host that no longer reads.
+_WIDE = r'''
+import fcntl, os, sys
+sys.path[:0] = [os.path.join(sys.argv[1], "host", "stubs"), sys.argv[1]]
+flags = fcntl.fcntl(1, fcntl.F_GETFL)
+fcntl.fcntl(1, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+try:
+    while True:  # the terminal does not read: fill the kernel's buffer first
+        os.write(1, b"." * 4096)
+except BlockingIOError:
+    pass
+fcntl.fcntl(1, fcntl.F_SETFL, flags)
+import usb_cdc  # the board's 1 KB USB FIFO over this terminal
+from core.console import out
+assert usb_cdc.console.connected and usb_cdc.console.out_waiting == 0
+first = out.line("x" * 400)
+second = out.line("\u65e5" * 250)
+sys.stderr.write("printed %s %s, waiting %d, dropped %d\n" % (first, second, usb_cdc.console.out_waiting, out.dropped))
+sys.stderr.flush()
+os._exit(0)
+'''
+
+
+def test_a_line_of_non_ascii_text_is_measured_in_bytes_and_never_waits(tmp_path):
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-c", _WIDE, REPO], cwd=REPO, stdin=slave, stdout=slave,
+                            stderr=subprocess.PIPE)
+    os.close(slave)
+    try:
+        _, err = proc.communicate(timeout=10)  # the terminal is never read
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+        raise AssertionError("print() waited for a terminal that does not read: " + err.decode()[-500:])
+    finally:
+        os.close(master)
+    assert err.decode().strip() == "printed True False, waiting 401, dropped 1", err.decode()
