@@ -6,18 +6,13 @@ import time
 from core import pins
 from core.console import FIFO_BYTES, Console, out
 from core.observation import Observation, Section
-from core.scheduler import Scheduler
+from core.scheduler import TICKS_HALF, TICKS_MAX, Scheduler
 from core.schema import BOOL, INT, STR, Prop
 from core.settings import Settings
 from core.timefmt import MODES, WallClock
 from adafruit_ticks import ticks_diff, ticks_ms
-from micropython import const
 
 VERSION = "0.1.0"
-# For App.log's inlined ticks_diff and WallClock.advance: const() names are numbers in the code.
-_TICKS_MAX = const(0x1FFFFFFF)  # adafruit_ticks' period - 1
-_TICKS_HALF = const(0x10000000)  # and half of it
-_DAY_MS = const(86400000)  # core.timefmt.DAY_MS
 MISSED_REPORT_MS = 10000
 RESTART_DELAY_S = 5
 DEFAULT_PLUGINS = "sensors.auto, outputs.serial, outputs.sdcard"
@@ -127,21 +122,13 @@ class App:
         # Take one observation and hand it to every output.
         entry = self.entry + 1
         self.entry = entry
-        # ticks_diff(now, self.last_ms), inlined: logs are at most a day apart, well inside the range
-        step = ((now - self.last_ms + _TICKS_HALF) & _TICKS_MAX) - _TICKS_HALF
+        # ticks_diff(now, self.last_ms), inlined with the scheduler's numbers: logs are at most a
+        # day apart, well inside its range
+        step = ((now - self.last_ms + TICKS_HALF) & TICKS_MAX) - TICKS_HALF
         self.last_ms = now
         wall = self.wall
-        uptime = self.uptime
-        ms = wall.ms + step  # WallClock.advance, inlined for the usual case: the same day
-        if 0 <= ms < _DAY_MS:
-            wall.ms = ms
-        else:
-            wall.advance(step)
-        ms = uptime.ms + step
-        if 0 <= ms < _DAY_MS:
-            uptime.ms = ms
-        else:
-            uptime.advance(step)
+        wall.advance(step)
+        self.uptime.advance(step)
         values = self.general.values
         mode = self.time_mode
         if mode:

@@ -15,9 +15,12 @@ FIRST_BACKOFF_MS = 1000
 PROBE_MS = 300000  # a disabled task is tried once every 5 min: a sensor plugged back in resumes
 # const(): the compiler puts the number in place of the name in this module (no lookup per use).
 SLICE_MS = const(50)
-# adafruit_ticks' period - 1 (tests/pure/test_ticks_consts.py checks it): a call's duration is
-# (end - start) & TICKS_MAX, ticks_diff without its sign handling (the clock never runs back).
+# adafruit_ticks' period - 1 and half of it, for ticks_diff inlined where a log cycle needs it
+# (here, core/app.py, plugins/outputs/sdcard.py; tests/pure/test_ticks_numbers.py checks them
+# against adafruit_ticks, whose own are private). A call's duration is (end - start) & TICKS_MAX:
+# ticks_diff without its sign handling (the clock never runs back).
 TICKS_MAX = const(0x1FFFFFFF)
+TICKS_HALF = const(0x10000000)
 
 
 class Task:

@@ -1,6 +1,7 @@
 # Timestamps with integers only: floats on the board are 32-bit, so an epoch second as a float is wrong.
 #
 # Time zones (POSIX TZ rules) are in core/posixtz.py.
+from micropython import const
 
 MODES = ("none", "ms since start", "epoch s", "epoch ms", "ISO8601", "ISO8601+TZ")
 
@@ -17,7 +18,7 @@ def civil_from_days(z):
     return yoe + era * 400 + (m <= 2), m, d
 
 
-DAY_MS = 86400000
+DAY_MS = const(86400000)  # const(): a number in the code, no lookup per use
 CLOCK_SET_DAY = 19723  # 2024-01-01: an RTC reading before it was never set (it starts at 2000 or 1970)
 _MINUTE = "%04d-%02d-%02dT%02d:%02d:"
 
@@ -39,9 +40,11 @@ class WallClock:
 
     def advance(self, step_ms):
         ms = self.ms + step_ms
-        if ms >= DAY_MS or ms < 0:
-            days, ms = divmod(ms, DAY_MS)
-            self.day += days
+        if 0 <= ms < DAY_MS:
+            self.ms = ms
+            return
+        days, ms = divmod(ms, DAY_MS)
+        self.day += days
         self.ms = ms
 
     def is_set(self):

@@ -9,9 +9,9 @@ read-only, not FAT, or its pin is in use) says that new reason, once.
 import os
 
 from adafruit_ticks import ticks_add, ticks_diff
-from micropython import const
 
 from core import sdcard
+from core.scheduler import TICKS_HALF, TICKS_MAX
 from core.schema import INT, STR, Prop
 
 FORMAT = Prop("SD Card", "Format", STR, "CSV", "Observation format on the SD card",
@@ -22,8 +22,6 @@ ROTATE = Prop("Data File", "Rotate Period", STR, "1 day", "Start a new file afte
               choices=("6 h", "12 h", "1 day", "2 days", "1 week"))
 PROPERTIES = (FORMAT, PREFIX, START, ROTATE)
 
-_TICKS_MAX = const(0x1FFFFFFF)  # adafruit_ticks' period - 1 and half of it, for ticks_diff in write()
-_TICKS_HALF = const(0x10000000)
 ROTATE_MS = (6 * 3600000, 12 * 3600000, 24 * 3600000, 48 * 3600000, 168 * 3600000)
 CHECK_MS = 1000  # how often a quiet card is checked for removal
 RETRY_MS = 5000  # how often a missing card is looked for
@@ -53,7 +51,7 @@ class SDOutput:
         now = self.app.scheduler.now  # where this call began: the scheduler has just read the clock
         f = self.file
         if f is not None:
-            self.age_ms += ((now - self.last_ms + _TICKS_HALF) & _TICKS_MAX) - _TICKS_HALF  # ticks_diff, inlined
+            self.age_ms += ((now - self.last_ms + TICKS_HALF) & TICKS_MAX) - TICKS_HALF  # ticks_diff, inlined
             self.last_ms = now
             if self.age_ms >= self.rotate_ms:
                 self._close()
