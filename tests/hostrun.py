@@ -74,8 +74,10 @@ class Board:
         return lines, err
 
     def run(self, seconds=2.0, sd=True, typed=None):
-        """Run to the end, with `typed` text on the console; returns (stdout lines, stderr text).
-        A crash fails the test."""
+        """Run with --seconds, with `typed` text on the console; returns (stdout lines, stderr text).
+        A crash fails the test. Only for a test of --seconds itself: boot alone takes 0.3 s idle and
+        seconds on a loaded machine, so a test that needs a message or N observations waits for
+        them with run_until() (or Running) instead."""
         proc = subprocess.run(self.args(seconds, sd), cwd=REPO, input=typed,
                               stdin=subprocess.DEVNULL if typed is None else None, capture_output=True,
                               text=True, timeout=seconds + 60)
@@ -83,7 +85,7 @@ class Board:
         assert "Traceback" not in proc.stderr, proc.stderr
         return proc.stdout.splitlines(), proc.stderr
 
-    def start(self, sd=True):
+    def start(self, sd=True):  # stdout is read only by stop(): Running reads it as it comes
         return subprocess.Popen(self.args(None, sd), cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 

@@ -59,8 +59,9 @@ def test_100_hz_with_a_terminal_attached(tmp_path):
         output += child.before
     finally:
         child.close(force=True)
-    # The rate measured over the last intervals: 100 Hz, or near it when a busy machine delays a tick.
-    assert 60 <= rate <= 101, rate
+    # The rate over the last intervals: 100 Hz, or near it when a busy machine delays a tick (then the next
+    # interval is shorter, and the rate may read a little above 100).
+    assert 60 <= rate <= 110, rate
     rows = [line for line in output.splitlines() if line.startswith("{")]
     if not rows[-1].endswith("}}"):
         rows.pop()  # Ctrl-C may land in the middle of printing a line, as on a board

@@ -349,14 +349,25 @@ def test_logging_carries_on_through_the_tick_clock_wrap(tmp_path):
     board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 250\nLOGGER_TIMESTAMP_MODE = \"epoch ms\"\n")
     # 250 observations take 62.5 s or more: past the wrap, a minute in.
     lines, _ = board.run_until(both(rows(250), board.caught_up()), timeout=180)
-    assert not [m for m in messages(lines) if "missed" in m or "slice" in m]
+    # A loaded machine may delay a call past its slice or a tick past the next one, now and then;
+    # a tick difference taken wrong across the wrap is off by 2**29 ms (or negative) instead.
+    missed = 0
+    for said in messages(lines):
+        if "slice" in said:
+            assert 0 <= int(re.search(r"took (-?\d+) ms", said).group(1)) < 1000, said
+        elif "missed" in said:
+            missed = int(re.search(r"\((\d+) in all\)", said).group(1))
+            assert missed <= 10, said
     logged = [r.split(",") for r in data(lines)[1:]]
     stamps = [int(r[0]) for r in logged]
-    assert [int(r[1]) for r in logged] == list(range(1, len(logged) + 1))
-    # On the 250 ms grid throughout: each observation at or after its tick, and late by less than an
-    # interval (a busy machine may delay one; a wrong wrap jumps, bunches up or stops them).
+    assert len(logged) >= 250 and [int(r[1]) for r in logged] == list(range(1, len(logged) + 1))
+    # On the 250 ms grid throughout: each observation at or after its tick and late by less than an
+    # interval, so never bunched up (within 250 ms of the latest so far), and drifting from the grid
+    # only by the ticks reported missed (a wrong wrap jumps, bunches up or stops them).
     late = [stamp - 250 * i for i, stamp in enumerate(stamps)]
-    assert len(logged) >= 250 and max(late) - min(late) < 250, [b - a for a, b in zip(stamps, stamps[1:])]
+    steps = [b - a for a, b in zip(stamps, stamps[1:])]
+    assert all(late[i] > max(late[:i]) - 250 for i in range(1, len(late))), steps
+    assert max(late) - min(late) < 250 * (missed + 1), steps
     assert_same_observations(board.lines("sfe0001.txt")[1:], data(lines)[1:])
 
 
