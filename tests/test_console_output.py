@@ -136,15 +136,21 @@ def test_the_drop_report_names_the_sd_card_only_while_it_has_a_file_open(tmp_pat
 # 750 bytes. Counted in characters it looks as if it fitted the FIFO behind the 401 bytes already
 # there; in bytes it does not, and print() would wait for a host that no longer reads.
 _WIDE = r'''
-import fcntl, os, sys
+import fcntl, os, sys, time
 sys.path[:0] = [os.path.join(sys.argv[1], "host", "stubs"), sys.argv[1]]
 flags = fcntl.fcntl(1, fcntl.F_GETFL)
 fcntl.fcntl(1, fcntl.F_SETFL, flags | os.O_NONBLOCK)
-try:
-    while True:  # the terminal does not read: fill the kernel's buffer first
-        os.write(1, b"." * 4096)
-except BlockingIOError:
-    pass
+
+def fill():
+    taken = 0
+    try:
+        while True:
+            taken += os.write(1, b"." * 4096)
+    except BlockingIOError:
+        return taken
+
+while fill():  # the terminal does not read: fill the kernel's buffers first, until they take nothing
+    time.sleep(0.05)
 fcntl.fcntl(1, fcntl.F_SETFL, flags)
 import usb_cdc  # the board's 1 KB USB FIFO over this terminal
 from core.console import out
