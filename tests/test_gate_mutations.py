@@ -19,11 +19,11 @@ sys.path.insert(0, os.path.join(REPO, "tools"))
 import e2e  # noqa: E402
 
 SERIAL = "plugins/outputs/serial.py"
-CSV_LINE = "        self.line(observation.csv())\n"  # outputs.serial prints through core.console
+CSV_LINE = "        self.line(observation.json() if self.json_format else observation.csv())\n"
 BME_PARAMS = 'PARAMS = ("Humidity", "TemperatureF", "TemperatureC", "Pressure", "AltitudeM", "AltitudeF")\n'
 NOW_MS = "now_ms = ticks_ms\n"
 
-# (what, file, old text (exactly once in the file), new text)
+# (what, file, old text (exactly once in the file; None: put new at the top), new text)
 MUTATIONS = [
     ("BME280 parameters taken from a dict (unordered in MicroPython: columns mislabelled)",
      "plugins/sensors/bme280.py", BME_PARAMS,
@@ -39,11 +39,9 @@ MUTATIONS = [
     ("int.bit_length", SERIAL, CSV_LINE,
      "        line = observation.csv()\n        self.line(line[:len(line) + len(line).bit_length() * 0])\n"),
     ("print(..., flush=True)", SERIAL, CSV_LINE, "        print(observation.csv(), flush=True)\n"),
-    ("from collections import defaultdict", "core/observation.py", "import json\n",
-     "import json\nfrom collections import defaultdict\n"),
+    ("from collections import defaultdict", "core/observation.py", None, "from collections import defaultdict\n"),
     ("from os import path", "plugins/outputs/sdcard.py", "\nimport os\n", "\nimport os\nfrom os import path\n"),
-    ("from json import JSONDecodeError", "core/observation.py", "import json\n",
-     "import json\nfrom json import JSONDecodeError\n"),
+    ("from json import JSONDecodeError", "core/settings.py", None, "from json import JSONDecodeError\n"),
     ("from time import time_ns", "core/app.py", "import time\n", "import time\nfrom time import time_ns\n"),
     ("from math import prod", "plugins/sensors/bme280.py", "from core.observation import Section\n",
      "from math import prod\nfrom core.observation import Section\n"),
@@ -77,9 +75,13 @@ def mutate(root, rel, old, new):
     path = os.path.join(root, rel)
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    assert text.count(old) == 1, "this edit no longer applies to %s: update it to today's code:\n%s" % (rel, old)
+    if old is None:
+        text = new + text
+    else:
+        assert text.count(old) == 1, "this edit no longer applies to %s: update it to today's code:\n%s" % (rel, old)
+        text = text.replace(old, new)
     with open(path, "w", encoding="utf-8") as f:
-        f.write(text.replace(old, new))
+        f.write(text)
 
 
 def gate_failures(root, rel=None):
