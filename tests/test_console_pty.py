@@ -73,4 +73,5 @@ def test_100_hz_with_a_terminal_attached(tmp_path):
     assert "[I] Stopped; files closed" in output
     entries = [json.loads(row)["General"]["Entry"] for row in rows]
     assert entries == list(range(entries[0], entries[0] + len(entries)))  # none skipped on the console
-    assert entries[-1] >= 400 and len(board.lines("sfe0001.txt")) >= 400  # and all on the card
+    # Entry 400 was seen; its line may be the one Ctrl-C cut. Every entry is on the card.
+    assert entries[-1] >= 399 and len(board.lines("sfe0001.txt")) >= 400
