@@ -85,10 +85,6 @@ class Board:
         assert "Traceback" not in proc.stderr, proc.stderr
         return proc.stdout.splitlines(), proc.stderr
 
-    def start(self, sd=True):  # stdout is read only by stop(): Running reads it as it comes
-        return subprocess.Popen(self.args(None, sd), cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-
     def caught_up(self, name="sfe0001.txt"):
         """A condition for wait(): the card file holds every observation the console has shown, so the
         log cycle is over and a stop now cuts none short (the card is written after the console)."""
@@ -238,13 +234,6 @@ def assert_same_observations(card, shown):
 def observations(lines):
     """The observation lines: data lines without the CSV header."""
     return [line for line in data(lines) if not line.startswith("General.")]
-
-
-def stop(proc, sig=signal.SIGINT):
-    """Stop a started board by its PID; returns (stdout lines, stderr)."""
-    proc.send_signal(sig)
-    out, err = proc.communicate(timeout=30)
-    return out.splitlines(), err
 
 
 def wait_for(predicate, timeout=15.0):
