@@ -20,11 +20,15 @@ tools/mpvm/node_modules/.installed: tools/mpvm/package.json tools/mpvm/package-l
 	npm ci --prefix tools/mpvm --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Programs the tests run for real: Mosquitto (the broker). Installed when missing.
+# Programs the tests run for real: Mosquitto (the broker) and chrony (the NTP server, run
+# unprivileged with -x). Installed when missing.
 system-packages:
 	@command -v mosquitto >/dev/null || command -v /usr/sbin/mosquitto >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq mosquitto >/dev/null; \
 	  else echo "mosquitto is missing: sudo apt-get install -y mosquitto"; exit 1; fi; }
+	@command -v chronyd >/dev/null || command -v /usr/sbin/chronyd >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chrony >/dev/null; \
+	  else echo "chrony is missing: sudo apt-get install -y chrony"; exit 1; fi; }
 
 run: setup
 	@mkdir -p $(DRIVE) $(SD)
