@@ -15,7 +15,7 @@ from adafruit_ticks import ticks_diff, ticks_ms
 VERSION = "0.1.0"
 MISSED_REPORT_MS = 10000
 RESTART_DELAY_S = 5
-DEFAULT_PLUGINS = "sensors.auto, outputs.serial, outputs.sdcard"
+DEFAULT_PLUGINS = "sensors.auto, outputs.serial, outputs.sdcard, iot.aws"
 # Boot-only modules, dropped after boot so their code gives its heap back.
 BOOT_ONLY = ("core.boot", "core.resolve", "core.coerce", "core.tomlenv", "core.savedfile")
 # Modules a rare action loads (a quick command, a settings save), dropped again once it is done.
@@ -33,7 +33,13 @@ for _n in range(1, 5):
     _section = "WiFi Network" if _n == 1 else "WiFi Network " + str(_n)
     WIFI.append(Prop(_section, "SSID", STR, "", "Network name"))
     WIFI.append(Prop(_section, "Password", STR, "", "Network password", secret=True))
-CORE_PROPERTIES = [PLUGINS, INTERVAL, TIMESTAMP, TIME_ZONE, FALLBACK_RESTORE] + WIFI + list(pins.PROPERTIES)
+# The original's NTP Client section; used once an IoT plugin brings up the network (core/net.py).
+NTP = (Prop("NTP Client", "Enabled", BOOL, True, "Set the clock from NTP once joined"),
+       Prop("NTP Client", "NTP Server One", STR, "pool.ntp.org", "Primary NTP server (name[:port])"),
+       Prop("NTP Client", "NTP Server Two", STR, "time.nist.gov", "Secondary NTP server (name[:port])"),
+       Prop("NTP Client", "Update Interval", INT, 3600, "Seconds between clock updates", low=60, high=86400))
+CORE_PROPERTIES = ([PLUGINS, INTERVAL, TIMESTAMP, TIME_ZONE, FALLBACK_RESTORE] + WIFI + list(NTP)
+                   + list(pins.PROPERTIES))
 
 
 # The tick clock: integer ms that never allocate (monotonic() is a 32-bit float on the board

@@ -28,17 +28,33 @@ class WallClock:
     # in ms is a long int, which allocates on every operation), advanced by tick differences.
     # The text up to the minute, and the zone after it, are made once a minute.
 
-    __slots__ = ("day", "ms", "_day", "_minute_ms", "_format", "_zone_offset", "_zone")
+    __slots__ = ("day", "ms", "slew", "_day", "_minute_ms", "_format", "_zone_offset", "_zone")
 
     def __init__(self, epoch_ms):
         self.day, self.ms = divmod(epoch_ms, DAY_MS)
+        self.slew = 0  # ms still to take back from a correction into the past, at half speed
         self._day = None  # the day and the first ms of the minute _format is for
         self._minute_ms = 0
         self._format = ""  # "2026-11-25T21:39:%02d.%03dZ"
         self._zone_offset = None
         self._zone = "Z"
 
+    def correct(self, epoch_ms):
+        """Follow a better time (NTP): forward at once; backward by running at half speed until it
+        has caught up, so no observation ever reads earlier than the one before. Returns the step."""
+        diff = epoch_ms - self.epoch_ms()
+        if diff >= 0 or not self.is_set():
+            self.day, self.ms = divmod(epoch_ms, DAY_MS)
+            self.slew = 0
+        else:
+            self.slew = -diff
+        return diff
+
     def advance(self, step_ms):
+        if self.slew:
+            take = step_ms // 2 if step_ms // 2 < self.slew else self.slew
+            self.slew -= take
+            step_ms -= take
         ms = self.ms + step_ms
         if 0 <= ms < DAY_MS:
             self.ms = ms

@@ -11,6 +11,7 @@ import runpy
 import signal
 import sys
 import tempfile
+import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -33,6 +34,13 @@ def _seconds(text):
         raise argparse.ArgumentTypeError("expected a number of seconds > 0 (at most %d), got %r"
                                          % (MAX_SECONDS, text))
     return value
+
+
+def _date(text):
+    try:
+        return time.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        raise argparse.ArgumentTypeError("not a date like 2000-01-01: %r" % text[:40])
 
 
 def parse_args(argv):
@@ -58,6 +66,12 @@ def parse_args(argv):
     parser.add_argument("--seconds", metavar="N", type=_seconds, default=None,
                         help="stop cleanly after N seconds (> 0; fractions allowed), as Ctrl-C does on "
                              "a board (default: run until stopped)")
+    parser.add_argument("--wifi", action="append", default=None, metavar="SSID:PASSWORD",
+                        help="a simulated access point (repeatable; default: SimNet:simpass, standing for "
+                             "the PC's network)")
+    parser.add_argument("--rtc", type=_date, default=None, metavar="YYYY-MM-DD",
+                        help="start the RTC at this date (UTC midnight), e.g. 2000-01-01 as on a board whose "
+                             "clock was never set (default: the PC's clock)")
     return parser.parse_args(argv)
 
 
@@ -88,7 +102,17 @@ def main(argv=None):
     restore_tty = _no_tty
     try:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        import rtc
+
+        rtc.host_install()  # time.time() reads the RTC, as on the board
+        if args.rtc:
+            import calendar
+
+            rtc.host_set(calendar.timegm(args.rtc))
+        if args.wifi:
+            runtime.WIFI_NETWORKS = dict(w.partition(":")[::2] for w in args.wifi)
         _join_wifi(runtime)
+        _wifi_signals(runtime)
         sys.stdout.reconfigure(line_buffering=True)
         restore_tty = _serial_console(runtime)
         if args.seconds is not None:
@@ -228,15 +252,56 @@ def stand_ins_first():
 
 
 def _join_wifi(runtime):
-    """As the board does before code.py: join CIRCUITPY_WIFI_SSID (the simulated network accepts it)."""
+    """As the board does before code.py: join CIRCUITPY_WIFI_SSID. With no WiFi network in
+    settings.toml at all, the PC's network (the first simulated one) stands for CIRCUITPY_WIFI_*,
+    so a newcomer needs no WiFi settings."""
     import supervisor
     import wifi
+    from core import tomlenv
 
+    if not hasattr(runtime, "WIFI_NETWORKS"):
+        runtime.WIFI_NETWORKS = {"SimNet": "simpass"}
     ssid = supervisor.get_setting("CIRCUITPY_WIFI_SSID")
     if ssid:
         password = supervisor.get_setting("CIRCUITPY_WIFI_PASSWORD") or ""
-        runtime.WIFI_NETWORKS = {str(ssid): str(password)}
+        if str(ssid) not in runtime.WIFI_NETWORKS:
+            runtime.WIFI_NETWORKS[str(ssid)] = str(password)
+    else:
+        keys = tomlenv.read_file(os.path.join(runtime.DRIVE, "settings.toml"))[0]
+        if any(k.startswith("WIFI_NETWORK") and k.endswith("_SSID") and keys[k] for k in keys):
+            return
+        ssid, password = next(iter(runtime.WIFI_NETWORKS.items()))
+        runtime.DEFAULT_WIFI = (ssid, password)
+    try:
         wifi.radio.connect(str(ssid), str(password))
+    except ConnectionError as err:
+        print("[host] CIRCUITPY_WIFI_SSID %r: %s" % (ssid, err), file=sys.stderr)
+
+
+def _wifi_signals(runtime):
+    """SIGUSR1: every simulated access point goes away (the station drops, its sockets die);
+    SIGUSR2: they are back. For tests of a WiFi drop."""
+    import signal
+    import socketpool
+    import wifi
+
+    saved = {}
+
+    def drop_now():
+        if runtime.WIFI_NETWORKS:
+            saved.update(runtime.WIFI_NETWORKS)
+        runtime.WIFI_NETWORKS = {}
+        wifi.radio.stop_station()
+        socketpool.host_reset()
+
+    def drop(_sig, _frame):  # in a thread: the handler may interrupt code holding the socket table's lock
+        threading.Thread(target=drop_now, daemon=True).start()
+
+    def back(_sig, _frame):
+        runtime.WIFI_NETWORKS = dict(saved)
+
+    signal.signal(signal.SIGUSR1, drop)
+    signal.signal(signal.SIGUSR2, back)
 
 
 def _serial_console(runtime):

@@ -168,7 +168,7 @@ BAD_IMPORTS = """
     import time as tm
     tm.monotonic()
     try:
-        import adafruit_minimqtt
+        import adafruit_requests
     except ModuleNotFoundError:
         pass
     from .missing import y
@@ -183,7 +183,7 @@ BAD_IMPORTS = """
 """
 EXPECTED_IMPORT_LINES = {
     1: "dataclasses", 2: "requests_mock", 3: "typing", 10: "f-string '='", 11: "positional-only",
-    12: "match", 14: "{**d}", 15: ".removeprefix(", 17: "time.monotonic()", 19: "adafruit_minimqtt",
+    12: "match", 14: "{**d}", 15: ".removeprefix(", 17: "time.monotonic()", 19: "adafruit_requests",
     20: "ModuleNotFoundError", 22: ".missing", 23: "os.path", 26: "asyncio", 27: "except*",
 }
 

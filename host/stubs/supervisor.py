@@ -19,7 +19,15 @@ def get_setting(key, default=None):
 
     path = os.path.join(_host.DRIVE, "settings.toml") if _host.DRIVE else "settings.toml"
     values = tomlenv.read_file(path)[0]
-    return values.get(key, default)
+    if key in values:
+        return values[key]
+    # The PC's network stands for CIRCUITPY_WIFI_* when no WiFi is configured (python -m host).
+    wifi = getattr(_host, "DEFAULT_WIFI", None)
+    if wifi and key == "CIRCUITPY_WIFI_SSID":
+        return wifi[0]
+    if wifi and key == "CIRCUITPY_WIFI_PASSWORD":
+        return wifi[1]
+    return default
 
 
 class _SerialIn:
