@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DRIVE := build/drive
 SD := build/sd
 
-.PHONY: setup run test bench docs lib clean system-packages vm-api
+.PHONY: setup run test bench docs lib clean system-packages vm-api standin
 
 setup: $(STAMP) tools/mpvm/node_modules/.installed
 
@@ -35,6 +35,12 @@ run: setup
 	@[ -f $(DRIVE)/settings.toml ] || { cp settings.toml $(DRIVE)/settings.toml; \
 	  echo 'LOGGING_TIMER_INTERVAL = 2000  # make run: every 2 s, to watch it work' >> $(DRIVE)/settings.toml; }
 	$(PY) -m host --drive $(DRIVE) --sd $(SD)
+
+# The local AWS IoT stand-in (broker, shadow service, NTP) for the card folder of `make run`;
+# run it in a second terminal. Ctrl-C stops it.
+standin: setup system-packages
+	@mkdir -p $(SD)
+	$(PY) -m host.aws --dir $(SD) --ntp
 
 test: setup system-packages
 	$(VENV)/bin/pytest -q  # not "python -m pytest": that puts code.py ahead of the stdlib's `code`
