@@ -27,7 +27,8 @@ RECV_TIMEOUT_S = 2  # the longest wait for one broker answer (CONNACK, SUBACK, P
 CAP_MS = 60000
 CARD_CHECK_MS = 5000  # how often missing certificate files are looked for again
 STATE_LIMIT = 8192  # AWS: desired + reported state at most 8 KB
-TOKEN_WAIT_MS = 30000  # an update/accepted not seen by then counts as unconfirmed
+TOKEN_WAIT_MS = 30000
+VERIFY_MS = 10000  # the first update after a connect must be accepted by the shadow by then  # an update/accepted not seen by then counts as unconfirmed
 THROTTLE_CAP_MS = 60000
 INLINE_CERT = "aws-iot-cert.pem"
 INLINE_KEY = "aws-iot-key.pem"
@@ -122,6 +123,8 @@ class AWSClient:
         self.prefix = "%04x" % random.randint(0, 0xFFFF)
         self.ping_at = None
         self.context = None
+        self.verifying = True
+        self.unsubscribe_due = False
         get = app.settings.get
         self.confirm_accepted = get(CONFIRM) == "accepted"
         self.server = get(SERVER).strip()
@@ -282,12 +285,19 @@ class AWSClient:
             self.waiting_for = "settings"
             return
         if not net.up:
-            if self.client is not None:
+            if self.connected:
                 self._lost("WiFi is down")
             self.waiting_for = "WiFi"
             return
         if self.connected:
             self._receive(now)
+            if self.connected and self.unsubscribe_due:
+                self.unsubscribe_due = False
+                try:
+                    self.client.unsubscribe(self.topic + "/accepted")
+                except Exception as err:
+                    self._lost(_why(err, self.server, self.port))
+                return
             if self.connected:
                 self._send(now)
             return
@@ -321,10 +331,9 @@ class AWSClient:
             self.client = client
         try:
             client._connect()  # one attempt: connect() would retry and sleep inside the log loop
-            topics = [(self.topic + "/rejected", 0)]
-            if self.confirm_accepted:
-                topics.append((self.topic + "/accepted", 0))
-            client.subscribe(topics)
+            # update/accepted is followed until the shadow has accepted one update on this connection (a
+            # broker may take a PUBACKed update its policy drops); with PUBACK confirmation, then let go.
+            client.subscribe([(self.topic + "/rejected", 0), (self.topic + "/accepted", 0)])
         except Exception as err:  # OSError, RuntimeError, MMQTTException, MemoryError: all close the socket
             self._close()
             self._failed(_why(err, self.server, self.port), now)
@@ -339,6 +348,8 @@ class AWSClient:
             self.app.uptime.epoch_ms() // 1000) + " s"
         self.problem = None
         self.ping_at = None
+        self.verifying = True
+        self.tokens = []
         self.app.info("AWS IoT: connected to " + self.server + ":" + str(self.port) + " as " + self.thing
                       + "; shadow updates go to " + self.topic)
 
@@ -393,6 +404,16 @@ class AWSClient:
         tokens = self.tokens
         while tokens and ticks_diff(now, tokens[0][1]) > TOKEN_WAIT_MS:
             tokens.pop(0)  # neither confirmed nor rejected in time: counted as sent only
+        if self.verifying and tokens:
+            if ticks_diff(now, tokens[0][1]) > VERIFY_MS:
+                self.last_error = ("no answer from the Thing's shadow to update " + tokens[0][0] + " within "
+                                   + str(VERIFY_MS // 1000) + " s: the broker took it, the shadow did not answer "
+                                   "(is the certificate this Thing's, and does its policy allow the Thing's "
+                                   "shadow topics?)")
+                self.tokens = []
+                self._close()
+                self._failed(self.last_error, now)
+            return  # one update at a time until the shadow has answered once
         if self.pending is None:
             return
         if self.last_sent is not None and ticks_diff(now, self.last_sent) < self.min_ms + self.throttle_ms:
@@ -418,7 +439,7 @@ class AWSClient:
             return
         self.sent += 1
         self.ping_at = None
-        if not self.confirm_accepted:
+        if not self.confirm_accepted and not self.verifying:
             self._confirmed(token, "")
 
     def _confirmed(self, token, version):
@@ -432,6 +453,10 @@ class AWSClient:
                         self.throttle_ms = 0
                 self.app.info("AWS IoT: update " + token + " " + ("accepted, shadow version " + version
                                                                  if version else "delivered (PUBACK)"))
+                if self.verifying:
+                    self.verifying = False
+                    if not self.confirm_accepted:
+                        self.unsubscribe_due = True
                 return
 
     def _message(self, client, topic, message):
