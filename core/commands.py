@@ -60,6 +60,8 @@ def _settings(app):
     for prop in settings.props:
         app.info("  " + prop.key + " = " + clip(settings.shown(prop, settings.get(prop)), 100) + "  ("
                  + settings.sources[prop.key] + ")")
+    if settings.values.get("AWS_IOT_ENABLED") is False:
+        app.info("  (AWS IoT is off: MiniMQTT, the connection manager and NTP are not loaded)")
 
 
 def _clear_settings(app):
