@@ -28,17 +28,23 @@ TIMESTAMP = Prop("Logger", "Timestamp Mode", STR, "ISO8601", "Format of General.
 TIME_ZONE = Prop("Time Setup", "Time Zone", STR, "MST7MDT,M3.2.0,M11.1.0", "POSIX TZ string for ISO8601+TZ")
 FALLBACK_RESTORE = Prop("Save Settings", "Fallback Restore", BOOL, True,
                         "Seed saved settings from sd/datalogger.json when the NVM has none")
-WIFI = []  # up to 4 networks, as the original: "WiFi Network", "WiFi Network 2", ...
-for _n in range(1, 5):
-    _section = "WiFi Network" if _n == 1 else "WiFi Network " + str(_n)
-    WIFI.append(Prop(_section, "SSID", STR, "", "Network name"))
-    WIFI.append(Prop(_section, "Password", STR, "", "Network password", secret=True))
+# The original's "WiFi Network" section: Enabled, then up to 4 networks tried in order. Its keys are
+# spelt shorter than section + property would give (WIFI_NETWORK_NETWORK_NAME).
+WIFI_ENABLED = Prop("WiFi Network", "Enabled", BOOL, True, "Join a WiFi network when a service needs one",
+                    key="WIFI_ENABLED")
+WIFI = [Prop("WiFi Network", "Network Name", STR, "", "SSID of the WiFi network", key="WIFI_NETWORK_NAME"),
+        Prop("WiFi Network", "Password", STR, "", "Password of the WiFi network", secret=True, key="WIFI_PASSWORD")]
+for _n in ("2", "3", "4"):
+    WIFI.append(Prop("WiFi Network", "Network " + _n + " Name", STR, "", "Alternative network " + _n + " SSID",
+                     key="WIFI_NETWORK_" + _n + "_NAME"))
+    WIFI.append(Prop("WiFi Network", "Network " + _n + " Password", STR, "", "Alternative network " + _n
+                     + " password", secret=True, key="WIFI_NETWORK_" + _n + "_PASSWORD"))
 # The original's NTP Client section; used once an IoT plugin brings up the network (core/net.py).
 NTP = (Prop("NTP Client", "Enabled", BOOL, True, "Set the clock from NTP once joined"),
        Prop("NTP Client", "NTP Server One", STR, "pool.ntp.org", "Primary NTP server (name[:port])"),
        Prop("NTP Client", "NTP Server Two", STR, "time.nist.gov", "Secondary NTP server (name[:port])"),
        Prop("NTP Client", "Update Interval", INT, 3600, "Seconds between clock updates", low=60, high=86400))
-CORE_PROPERTIES = ([PLUGINS, INTERVAL, TIMESTAMP, TIME_ZONE, FALLBACK_RESTORE] + WIFI + list(NTP)
+CORE_PROPERTIES = ([PLUGINS, INTERVAL, TIMESTAMP, TIME_ZONE, FALLBACK_RESTORE, WIFI_ENABLED] + WIFI + list(NTP)
                    + list(pins.PROPERTIES))
 
 

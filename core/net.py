@@ -71,12 +71,13 @@ def split_host(text, port):
 class Net:
     def __init__(self, app):
         import wifi
-        from core.app import NTP, WIFI
+        from core.app import NTP, WIFI, WIFI_ENABLED
 
         self.app = app
         self.radio = wifi.radio
         get = app.settings.get
         self.networks = []  # (ssid, password) in order; CIRCUITPY_WIFI_* is network 1 (core/boot.py)
+        self.enabled = get(WIFI_ENABLED)
         for i in range(0, len(WIFI), 2):
             ssid = get(WIFI[i])
             if ssid:
@@ -125,8 +126,11 @@ class Net:
             self._join(now)
 
     def _join(self, now):
+        if not self.enabled:
+            self._trouble("WiFi: off (WiFi Network / Enabled, WIFI_ENABLED): the IoT services wait", now)
+            return
         if not self.networks:
-            self._trouble("WiFi: no network configured (WIFI_NETWORK_SSID or CIRCUITPY_WIFI_SSID): the "
+            self._trouble("WiFi: no network configured (WIFI_NETWORK_NAME or CIRCUITPY_WIFI_SSID): the "
                           "IoT services wait", now)
             return
         ssid, password = self.networks[self.next % len(self.networks)]

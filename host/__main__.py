@@ -268,7 +268,7 @@ def _join_wifi(runtime):
             runtime.WIFI_NETWORKS[str(ssid)] = str(password)
     else:
         keys = tomlenv.read_file(os.path.join(runtime.DRIVE, "settings.toml"))[0]
-        if any(k.startswith("WIFI_NETWORK") and k.endswith("_SSID") and keys[k] for k in keys):
+        if any(k.startswith("WIFI_NETWORK") and k.endswith("_NAME") and keys[k] for k in keys):
             return
         ssid, password = next(iter(runtime.WIFI_NETWORKS.items()))
         runtime.DEFAULT_WIFI = (ssid, password)

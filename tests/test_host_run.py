@@ -138,7 +138,8 @@ SEED = """{
     "Client Key Filename": "TestThing23_Private.key"
   },
   "WiFi Network": {
-    "SSID": "shed",
+    "Enabled": true,
+    "Network Name": "shed",
     "Password": ""
   }
 }
@@ -146,7 +147,7 @@ SEED = """{
 
 
 def test_datalogger_json_seeds_the_nvm_once_and_saved_settings_win(tmp_path):
-    board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 1000\nWIFI_NETWORK_PASSWORD = \"from-toml\"\n")
+    board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 1000\nWIFI_PASSWORD = \"from-toml\"\n")
     (board.sd / "datalogger.json").write_text(SEED)
     lines, _ = board.run_until(BOOTED)  # the NVM is seeded at the end of boot
     said = "\n".join(messages(lines))
@@ -160,18 +161,19 @@ def test_datalogger_json_seeds_the_nvm_once_and_saved_settings_win(tmp_path):
     saved = json.loads(image[10:10 + (image[4] << 8 | image[5])])
     assert saved["AWS IoT"]["Client Name"] == "TestThing23"  # kept for the plugin that will use it
     assert saved["Logging Timer"]["Interval"] == 250
+    assert saved["WiFi Network"]["Network Name"] == "shed"  # the original's WiFi names load as they are
     assert "Data File" not in saved  # only what was saved is saved: defaults and settings.toml stay live
     assert "from-toml" not in image.decode("utf-8", "replace")
 
     # Next boot: the card's file is gone, the NVM remembers, nothing is seeded again, and an
     # edit to a key the saved settings don't hold takes effect.
     (board.sd / "datalogger.json").unlink()
-    (board.drive / "settings.toml").write_text('DATA_FILE_FILE_PREFIX = "log"\nWIFI_NETWORK_PASSWORD = "x"\n')
+    (board.drive / "settings.toml").write_text('DATA_FILE_FILE_PREFIX = "log"\nWIFI_PASSWORD = "x"\n')
     lines, _ = board.run_until(both("(settings.toml line 2)", "SD card: logging to"), typed="!settings\n")
     said = "\n".join(messages(lines))
     assert "restored from" not in said and "[I] Logging every 250 ms" in said
     assert "hidden" not in said
-    assert "WIFI_NETWORK_PASSWORD = ****  (settings.toml line 2)" in said  # the saved "" overwrote nothing
+    assert "WIFI_PASSWORD = ****  (settings.toml line 2)" in said  # the saved "" overwrote nothing
     assert "log0001.txt" in board.files()
 
     # !clear-settings forgets them for good: the card's file is not read again either.
@@ -214,10 +216,10 @@ def test_a_damaged_nvm_image_is_named_and_not_used(tmp_path):
 
 def test_circuitpy_wifi_keys_are_the_first_network(tmp_path):
     board = Board(tmp_path, 'CIRCUITPY_WIFI_SSID = "home"\nCIRCUITPY_WIFI_PASSWORD = "pw"\n')
-    answered = both("WIFI_NETWORK_SSID = ", "WIFI_NETWORK_PASSWORD = ", "LOGGING_TIMER_INTERVAL = ")
+    answered = both("WIFI_NETWORK_NAME = ", "WIFI_PASSWORD = ", "LOGGING_TIMER_INTERVAL = ")
     said = "\n".join(board.run_until(answered, typed="!settings\n")[0])
-    assert 'WIFI_NETWORK_SSID = "home"  (CIRCUITPY_WIFI_SSID)' in said
-    assert "WIFI_NETWORK_PASSWORD = ****  (CIRCUITPY_WIFI_PASSWORD)" in said
+    assert 'WIFI_NETWORK_NAME = "home"  (CIRCUITPY_WIFI_SSID)' in said
+    assert "WIFI_PASSWORD = ****  (CIRCUITPY_WIFI_PASSWORD)" in said
     assert "LOGGING_TIMER_INTERVAL = 15000  (default)" in said
 
 
