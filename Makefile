@@ -30,11 +30,10 @@ system-packages:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chrony >/dev/null; \
 	  else echo "chrony is missing: sudo apt-get install -y chrony"; exit 1; fi; }
 
-run: setup
-	@mkdir -p $(DRIVE) $(SD)
-	@[ -f $(DRIVE)/settings.toml ] || { cp settings.toml $(DRIVE)/settings.toml; \
-	  echo 'LOGGING_TIMER_INTERVAL = 2000  # make run: every 2 s, to watch it work' >> $(DRIVE)/settings.toml; }
-	$(PY) -m host --drive $(DRIVE) --sd $(SD)
+# The logger (python -m host on build/drive and build/sd) sending to the local AWS IoT stand-in,
+# whose log (the shadow document after each update) is build/standin.log. See host/aws/demo.py.
+run: setup system-packages
+	$(PY) -m host.aws.demo --drive $(DRIVE) --sd $(SD)
 
 # The local AWS IoT stand-in (broker, shadow service, NTP) for the card folder of `make run`;
 # run it in a second terminal. Ctrl-C stops it.
