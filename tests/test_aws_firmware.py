@@ -12,6 +12,9 @@ import time
 from aws_fixtures import aws_standin, copy_device_files, ntp_server  # noqa: F401  (pytest fixtures)
 from hostrun import PYTHON, REPO, STEADY_BUS
 
+from host.aws import devicerun
+from host.aws.devicerun import aws_toml, toml
+
 THING = "TestThing23"
 # The seed page's block, exactly; the tests change only Server and Port.
 SEED = json.loads("""{"AWS IoT": {
@@ -24,87 +27,9 @@ INTERVAL = 500
 SOCKET_TIMEOUT_MS = 1000  # plugins/iot/awsclient.py SOCKET_TIMEOUT_S: the bound on one network step
 
 
-def toml(ntp, interval=INTERVAL, extra="", mode="ms since start"):
-    """Times by the tick clock ("ms since start") measure the loop; "epoch ms" shows the wall clock."""
-    return ('LOGGING_TIMER_INTERVAL = %d\nLOGGER_TIMESTAMP_MODE = "%s"\nNTP_CLIENT_NTP_SERVER_ONE = "%s"\n'
-            'NTP_CLIENT_NTP_SERVER_TWO = ""\n' % (interval, mode, ntp)) + extra
-
-
-def aws_toml(standin, port=None, ca="AmazonRootCA1.pem", cert="TestThing23_DevCert.crt",
-             key="TestThing23_Private.key", thing=THING):
-    return ('AWS_IOT_ENABLED = 1\nAWS_IOT_SERVER = "localhost"\nAWS_IOT_PORT = %d\nAWS_IOT_CLIENT_NAME = "%s"\n'
-            'AWS_IOT_CA_CERT_FILENAME = "%s"\nAWS_IOT_CLIENT_CERT_FILENAME = "%s"\n'
-            'AWS_IOT_CLIENT_KEY_FILENAME = "%s"\n' % (port or standin.port, thing, ca, cert, key))
-
-
-class Logger:
-    """python -m host in a subprocess; its console read line by line as it comes."""
-
-    def __init__(self, tmp_path, settings, seed=None, card_files=None, args=()):
-        self.drive = tmp_path / "drive"
-        self.sd = tmp_path / "sd"
-        self.drive.mkdir(parents=True)
-        self.sd.mkdir()
-        (self.drive / "settings.toml").write_text(settings)
-        (tmp_path / "bus.json").write_text(json.dumps(STEADY_BUS))
-        if seed is not None:
-            (self.sd / "datalogger.json").write_text(json.dumps(seed))
-        if card_files is not None:
-            copy_device_files(card_files, str(self.sd))
-        self.lines = []
-        self.proc = subprocess.Popen(
-            [PYTHON, "-m", "host", "--drive", str(self.drive), "--sd", str(self.sd), "--bus",
-             str(tmp_path / "bus.json")] + list(args),
-            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.err = []
-        threading.Thread(target=self._read, args=(self.proc.stdout, self.lines), daemon=True).start()
-        threading.Thread(target=self._read, args=(self.proc.stderr, self.err), daemon=True).start()
-
-    @staticmethod
-    def _read(stream, into):
-        for line in stream:
-            into.append(line.rstrip("\n"))
-
-    def wait(self, text, count=1, timeout=20.0):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if sum(text in line for line in list(self.lines)) >= count:
-                return True
-            assert self.proc.poll() is None, "\n".join(self.lines + self.err)
-            time.sleep(0.05)
-        said = [line for line in self.lines if line.startswith("[")]
-        raise AssertionError("no %r (x%d) in:\n%s" % (text, count, "\n".join(said[-40:] + self.err[-30:])))
-
-    def type(self, text):
-        self.proc.stdin.write(text)
-        self.proc.stdin.flush()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            self.proc.wait(30)
-        time.sleep(0.1)
-        assert "Traceback" not in "\n".join(self.err), "\n".join(self.err)
-        return self.lines
-
-    def times(self):
-        """General.Time (ms) of every observation line."""
-        out = []
-        for line in self.lines:
-            first = line.split(",")[0]
-            if first.isdigit():
-                out.append(int(first))
-        return out
-
-    def largest_gap(self):
-        times = self.times()
-        return max(b - a for a, b in zip(times, times[1:]))
-
-    def card_lines(self):
-        return sum(len(p.read_text().splitlines()) for p in self.sd.glob("sfe*.txt"))
-
-    def console(self):
-        return "\n".join(self.lines + self.err)
+def Logger(tmp_path, settings, seed=None, card_files=None, args=()):
+    """python -m host in a subprocess on the steady bus (host/aws/devicerun.py, shared with make bench)."""
+    return devicerun.Logger(tmp_path, settings, STEADY_BUS, seed=seed, card_files=card_files, args=args)
 
 
 def no_pem(text):

@@ -1,0 +1,113 @@
+"""`python -m host` as a device of the local AWS IoT stand-in, for the tests and `make bench`.
+
+    from host.aws.devicerun import Logger, toml, aws_toml
+
+Logger(folder, settings, bus) runs the logger in a subprocess on folder/drive and folder/sd, its
+console read line by line as it comes; .wait(text), .type(text), .stop(), .times() (General.Time in
+ms of every observation line) and .largest_gap() (the largest step between them).
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from .certs import copy_device_files
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+THING = "TestThing23"
+
+
+def toml(ntp, interval=500, extra="", mode="ms since start"):
+    """settings.toml text. Times by the tick clock ("ms since start") measure the loop; "epoch ms"
+    shows the wall clock. `ntp` is NTP Server One ("host:port"); Server Two is left empty."""
+    return ('LOGGING_TIMER_INTERVAL = %d\nLOGGER_TIMESTAMP_MODE = "%s"\nNTP_CLIENT_NTP_SERVER_ONE = "%s"\n'
+            'NTP_CLIENT_NTP_SERVER_TWO = ""\n' % (interval, mode, ntp)) + extra
+
+
+def aws_toml(standin, port=None, ca="AmazonRootCA1.pem", cert="TestThing23_DevCert.crt",
+             key="TestThing23_Private.key", thing=THING):
+    """The AWS IoT settings for the stand-in, certificate files on the card under these names."""
+    return ('AWS_IOT_ENABLED = 1\nAWS_IOT_SERVER = "localhost"\nAWS_IOT_PORT = %d\nAWS_IOT_CLIENT_NAME = "%s"\n'
+            'AWS_IOT_CA_CERT_FILENAME = "%s"\nAWS_IOT_CLIENT_CERT_FILENAME = "%s"\n'
+            'AWS_IOT_CLIENT_KEY_FILENAME = "%s"\n' % (port or standin.port, thing, ca, cert, key))
+
+
+class Logger:
+    """python -m host in a subprocess; its console read line by line as it comes."""
+
+    def __init__(self, folder, settings, bus, seed=None, card_files=None, args=()):
+        folder = os.fspath(folder)
+        from pathlib import Path
+
+        self.drive = Path(folder) / "drive"
+        self.sd = Path(folder) / "sd"
+        self.drive.mkdir(parents=True)
+        self.sd.mkdir()
+        (self.drive / "settings.toml").write_text(settings)
+        bus_file = Path(folder) / "bus.json"
+        bus_file.write_text(json.dumps(bus))
+        if seed is not None:
+            (self.sd / "datalogger.json").write_text(json.dumps(seed))
+        if card_files is not None:
+            copy_device_files(card_files, str(self.sd))
+        self.lines = []
+        self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
+            [sys.executable, "-m", "host", "--drive", str(self.drive), "--sd", str(self.sd), "--bus",
+             str(bus_file)] + list(args),
+            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.err = []
+        threading.Thread(target=self._read, args=(self.proc.stdout, self.lines), daemon=True).start()
+        threading.Thread(target=self._read, args=(self.proc.stderr, self.err), daemon=True).start()
+
+    @staticmethod
+    def _read(stream, into):
+        for line in stream:
+            into.append(line.rstrip("\n"))
+
+    def count(self, text):
+        return sum(text in line for line in list(self.lines))
+
+    def wait(self, text, count=1, timeout=20.0):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.count(text) >= count:
+                return True
+            assert self.proc.poll() is None, "\n".join(self.lines + self.err)
+            time.sleep(0.05)
+        said = [line for line in self.lines if line.startswith("[")]
+        raise AssertionError("no %r (x%d) in:\n%s" % (text, count, "\n".join(said[-40:] + self.err[-30:])))
+
+    def type(self, text):
+        self.proc.stdin.write(text)
+        self.proc.stdin.flush()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.wait(30)
+        time.sleep(0.1)
+        assert "Traceback" not in "\n".join(self.err), "\n".join(self.err)
+        return self.lines
+
+    def times(self):
+        """General.Time (ms) of every observation line."""
+        out = []
+        for line in list(self.lines):
+            first = line.split(",")[0]
+            if first.isdigit():
+                out.append(int(first))
+        return out
+
+    def largest_gap(self, since=0):
+        """The largest step between observations, from the `since`-th observation on."""
+        times = self.times()[since:]
+        return max(b - a for a, b in zip(times, times[1:]))
+
+    def card_lines(self):
+        return sum(len(p.read_text().splitlines()) for p in self.sd.glob("sfe*.txt"))
+
+    def console(self):
+        return "\n".join(self.lines + self.err)
