@@ -42,6 +42,10 @@ LOGGING_TIMER_INTERVAL = %d
 LOGGER_TIMESTAMP_MODE = "ISO8601+TZ"
 SERIAL_CONSOLE_FORMAT = "CSV"
 SD_CARD_FORMAT = "JSON"
+AWS_IOT_ENABLED = 1
+AWS_IOT_SERVER = "e2e-thing.iot.example.com"
+AWS_IOT_CLIENT_NAME = "e2e-thing"
+WIFI_NETWORK_NAME = "e2e-nowhere"
 """
 # What a user types, and when (tick ms from the start): every quick command. Two answers depend on
 # the runtime and are compared with that part masked: !heap's figures and !version's implementation.
@@ -49,18 +53,24 @@ START_MS = 1000
 TYPED = [(START_MS + 1100, "!help\r"), (START_MS + 2100, "!settings\r"), (START_MS + 3100, "!devices\r"),
          (START_MS + 4100, "!log-now\r"), (START_MS + 5100, "!log-rate\r"), (START_MS + 6100, "!uptime\r"),
          (START_MS + 7100, "hello\r!nonesuch\r"), (START_MS + 8100, "!heap\r!version\r"),
-         (START_MS + 9100, "!clear-settings\r")]
+         (START_MS + 9100, "!clear-settings\r"), (START_MS + 9600, "!aws\r")]
 # A terminal left suspended for a while, with a command typed meanwhile: its answer and the
 # observations of that time are dropped from the console (not from the card), then reported.
 UNREAD = (START_MS + 6300, START_MS + 6900)
 TYPED.insert(6, (START_MS + 6500, "!devices\r"))
-MASKS = (("[I] heap free ", re.compile(r"\d+")), ("[I] DataLogger IoT for CircuitPython ", re.compile(r" on \w+$")))
+# A retry's wait is drawn at random (jitter): each runtime has its own generator.
+MASKS = (("[I] heap free ", re.compile(r"\d+")), ("[I] DataLogger IoT for CircuitPython ", re.compile(r" on \w+$")),
+         ("[W] WiFi: ", re.compile(r"trying again in \d+ s")))
 STOP_MS = START_MS + CYCLES * INTERVAL_MS + 5
-# The warnings the run asks for: a mistyped command, and the lines dropped while the console was not read.
+# The warnings the run asks for: a mistyped command, the lines dropped while the console was not read,
+# and AWS IoT on with no WiFi network in reach (the VM has no network: the plugin runs up to the join,
+# in both runtimes).
 DROP_REPORT = re.compile(r"\[W\] console was not being read: (\d+) line\(s\) dropped(?: \((\d+) of them messages\))?")
-EXPECTED_WARNINGS = ("[W] unknown command !nonesuch", "[W] console was not being read: ")
+EXPECTED_WARNINGS = ("[W] unknown command !nonesuch", "[W] console was not being read: ",
+                     '[W] WiFi: cannot join "e2e-nowhere" (No network with that ssid)')
 CARD_MARK = "=== e2e: card file "
-LIBS = ["adafruit_ticks", "adafruit_bus_device", "adafruit_register", "adafruit_max1704x", "adafruit_bme280"]
+LIBS = ["adafruit_ticks", "adafruit_bus_device", "adafruit_register", "adafruit_max1704x", "adafruit_bme280",
+        "adafruit_minimqtt", "adafruit_connection_manager"]
 
 # After boot the card's files are printed, each line prefixed so it can't be taken for console output.
 _DUMP_CARD = """

@@ -150,9 +150,11 @@ def build_job(
     all_files: list[FileEntry] = list(files) + lib_files(libs)
     path = list(sys_path) if sys_path is not None else list(DEFAULT_SYS_PATH)
     path += list(extra_path)
+    prelude = ""
     if stubs:
         all_files += stub_files(typing_stubs)
         path.append(STUBS_VM)
+        prelude = "import _circuitpython_builtins"  # ConnectionError, as CircuitPython has it
         if typing_stubs:
             path.append(TYPING_STUBS_VM)
     job: dict = {
@@ -163,6 +165,7 @@ def build_job(
         "frozen": frozen,
         "strict_heap": strict_heap,
         "heap_report": heap_report,
+        "prelude": prelude,
     }
     if code is not None:
         job["code"] = code if isinstance(code, str) else list(code)

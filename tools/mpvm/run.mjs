@@ -14,6 +14,8 @@
 //                pending), so code that must see garbage freed ends one chunk with gc.collect().
 //   file         host path of a .py file to run as __main__ instead of `code` (tracebacks name it).
 //   argv         list of strings for sys.argv (default [file or "<stdin>"]).
+//   prelude      Python run after sys.path is set and before the heap baseline (tools/mpvm.py uses it
+//                to add CircuitPython's extra built-ins when the stand-ins are on).
 //   heap         initial GC heap in bytes: int, or a string like "163k" / "1m" (default 1 MiB).
 //                NOTE: this VM build grows its heap automatically (split heap, up to 128 MiB more)
 //                instead of raising MemoryError. Growth is detected after the run: see strict_heap.
@@ -226,7 +228,7 @@ function heapTotal() {
 let rc = 0;
 let startTotal = 0;
 try {
-  mp.runPython(setup + "\ndel gc, sys\n");
+  mp.runPython(setup + (job.prelude ? "\n" + job.prelude : "") + "\ndel gc, sys\n");
   startTotal = heapTotal();
   if (job.file !== undefined) {
     // Run through compile() so tracebacks name the file.
