@@ -30,6 +30,9 @@ aws_standin -> host.aws.StandIn, started:
     .folder                 the stand-in's private folder (certs/, broker/, shadow/)
     copy_device_files(aws_standin.certs, card_dir) puts the three files on a card folder under
     the seed's names (AmazonRootCA1.pem, TestThing23_DevCert.crt, TestThing23_Private.key).
+    fail_next(aws_standin, code, count=1, thing=None): the test control of host/aws/shadow.py
+    (not AWS behaviour): the next `count` updates of the Thing are rejected with `code` (403,
+    429, 500, ...) and AWS's message for it; such rejections carry "injected": True.
 
 ntp_server -> host.aws.NtpServer, started:
     .host, .port            chronyd -x serving NTP at stratum 8 (never touches the PC's clock)
@@ -50,8 +53,14 @@ if REPO not in sys.path:
 
 from host.aws import NtpServer, StandIn, copy_device_files  # noqa: E402
 from host.aws.proc import MissingProgram  # noqa: E402
+from host.aws import shadow as _shadow  # noqa: E402
 
-__all__ = ["aws_standin", "ntp_server", "copy_device_files", "start_standin", "start_ntp"]
+__all__ = ["aws_standin", "ntp_server", "copy_device_files", "start_standin", "start_ntp", "fail_next"]
+
+
+def fail_next(standin, code, count=1, thing=None):
+    """Test control: the stand-in rejects the Thing's next `count` updates with `code`."""
+    _shadow.fail_next(standin.state_dir, thing or standin.thing, code, count)
 
 
 def start_standin(folder, thing="TestThing23"):

@@ -11,6 +11,10 @@ leaves desired differing from reported), update/documents, get/accepted, get/rej
 delete/accepted and delete/rejected. Not mimicked: named shadows, 429 throttling, 401/403
 (the broker's ACL drops forbidden publishes silently, as AWS does under MQTT 3.1.1).
 
+A test control, not AWS behaviour (see "Test control" below): `fail_next(state_dir, thing, code,
+count)` makes the next `count` updates of `thing` be rejected with `code` (403, 429, 500, ...,
+with AWS's message for it), so tests can see how a device handles answers the model never gives.
+
 Run as a process: `python -m host.aws.service --port P --ca CA --cert C --key K --state-dir D`.
 It prints one line per accepted (or rejected) update; its state folder holds, for the tests
 and for a look while it runs:
@@ -40,10 +44,11 @@ OPS = ("update", "get", "delete")
 
 
 class Rejection(Exception):
-    def __init__(self, code, message):
+    def __init__(self, code, message, injected=False):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.injected = injected  # made by the test control, not by the model
 
 
 def _depth(value):
@@ -77,6 +82,66 @@ def parse_topic(topic):
     return parts[0], parts[2]
 
 
+# --- Test control (a test tool, not AWS behaviour) --------------------------------------
+# A file <state_dir>/fail-next/<thing>.json holding {"code": N, "count": K, "message": "..."}
+# makes the next K updates of that Thing be rejected with that code before the model sees
+# them (nothing is merged; the rejection is recorded with "injected": true). The service
+# reads it on every update, so a test writes it while everything runs; fail_next() does.
+
+INJECTED_MESSAGES = {
+    400: "Invalid JSON",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Version conflict",
+    413: "The payload exceeds the maximum size allowed",
+    429: "Too Many Requests",
+    500: "Internal service failure",
+}
+
+
+def _control_path(state_dir, thing):
+    return os.path.join(state_dir, "fail-next", thing + ".json")
+
+
+def fail_next(state_dir, thing, code, count=1, message=None):
+    """Test control: reject the next `count` updates of `thing` with `code` (and AWS's message)."""
+    path = _control_path(state_dir, thing)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    body = {"code": code, "count": count, "message": message or INJECTED_MESSAGES.get(code, "Rejected")}
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(body, f)
+    os.replace(tmp, path)
+
+
+def failures_left(state_dir, thing):
+    """How many injected rejections of `thing` are still to come."""
+    try:
+        with open(_control_path(state_dir, thing), encoding="utf-8") as f:
+            return json.load(f)["count"]
+    except FileNotFoundError:
+        return 0
+
+
+def _take_injected(state_dir, thing):
+    """(code, message) of an injected rejection for this update, or None; counts it down."""
+    if state_dir is None:
+        return None
+    path = _control_path(state_dir, thing)
+    try:
+        with open(path, encoding="utf-8") as f:
+            body = json.load(f)
+    except (FileNotFoundError, ValueError):
+        return None
+    body["count"] -= 1
+    if body["count"] <= 0:
+        os.remove(path)
+    else:
+        fail_next(state_dir, thing, body["code"], body["count"], body["message"])
+    return body["code"], body["message"]
+
+
 class ShadowModel:
     """Every Thing's classic shadow, kept in moto's iot-data backend. Thread-safe.
 
@@ -84,7 +149,7 @@ class ShadowModel:
     the result; on_accepted / on_rejected are called (under the lock) before it returns.
     """
 
-    def __init__(self, on_accepted=None, on_rejected=None, on_document=None):
+    def __init__(self, on_accepted=None, on_rejected=None, on_document=None, control_dir=None):
         # moto is imported here: it is large, and only the service needs it.
         from moto.iot.models import iot_backends  # pylint: disable=import-outside-toplevel
         from moto.iotdata.models import FakeShadow  # pylint: disable=import-outside-toplevel
@@ -95,6 +160,7 @@ class ShadowModel:
         self.on_accepted = on_accepted
         self.on_rejected = on_rejected
         self.on_document = on_document
+        self.control_dir = control_dir  # where the test control's files are; None: no control
 
     # -- moto's model ---------------------------------------------------------------------
 
@@ -130,6 +196,9 @@ class ShadowModel:
             token = None
             try:
                 request, token = self._parse(payload, op)
+                injected = _take_injected(self.control_dir, thing) if op == "update" else None
+                if injected is not None:
+                    raise Rejection(injected[0], injected[1], injected=True)
                 if op == "update":
                     answers = self._update(thing, base, request, token, len(payload))
                 elif op == "get":
@@ -141,7 +210,7 @@ class ShadowModel:
                 if token is not None:
                     body["clientToken"] = token
                 if self.on_rejected:
-                    self.on_rejected(thing, op, body)
+                    self.on_rejected(thing, op, dict(body, injected=True) if rej.injected else body)
                 answers = [(base + "/rejected", body)]
             return [(t, _compact(b).encode()) for t, b in answers]
 
@@ -359,7 +428,8 @@ def serve(args):
         row.update(body)
         row.setdefault("clientToken", None)
         _append_jsonl(os.path.join(args.state_dir, "rejected.jsonl"), row)
-        say("[aws] %s %s rejected: %d %s" % (thing, op, body["code"], body["message"]))
+        say("[aws] %s %s rejected: %d %s%s" % (thing, op, body["code"], body["message"],
+                                               " (test control)" if body.get("injected") else ""))
 
     docs = {}
 
@@ -372,7 +442,7 @@ def serve(args):
         else:
             _write_json(path, doc)
 
-    model = ShadowModel(on_accepted, on_rejected, on_document)
+    model = ShadowModel(on_accepted, on_rejected, on_document, control_dir=args.state_dir)
     ready = os.path.join(args.state_dir, "ready")
     if os.path.exists(ready):
         os.remove(ready)

@@ -4,6 +4,10 @@ States, one step per poll: wait for WiFi and a set clock -> check the settings a
 files -> connect (TCP, TLS, MQTT CONNECT: one attempt) -> subscribe to the update responses ->
 publish the latest observation when the minimum update interval allows. Any failure closes the
 socket, is named once on the console, and waits a backoff (1 s doubling to 60 s, with jitter).
+
+Nothing waits for an answer once connected: an update is written to the socket (QoS 1 with the
+PUBACK setting, QoS 0 with "accepted") and its PUBACK, update/accepted or update/rejected is read
+by a later poll, matched by packet id or clientToken. An update counts as confirmed only then.
 """
 import errno
 import json
@@ -22,14 +26,15 @@ except ImportError:
 from plugins.iot.aws import (BUFFER, CA, CA_FILE, CERT, CERT_FILE, CLIENT, CONFIRM, KEEP_ALIVE, KEY, KEY_FILE,
                              MIN_INTERVAL, PASSWORD, PORT, SERVER, TOPIC, USERNAME)
 
-SOCKET_TIMEOUT_S = 1  # TCP connect and each TLS/MQTT read while connecting or waiting for a PUBACK
-RECV_TIMEOUT_S = 2  # the longest wait for one broker answer (CONNACK, SUBACK, PUBACK)
+SOCKET_TIMEOUT_S = 1  # TCP connect and each TLS/MQTT read while connecting
+RECV_TIMEOUT_S = 2  # the longest wait for one broker answer while connecting (CONNACK, SUBACK)
+ACK_WAIT_MS = 10000  # a PUBACK not come by then: the broker stopped answering, the link is dead
 CAP_MS = 60000
 CARD_CHECK_MS = 5000  # how often missing certificate files are looked for again
 STATE_LIMIT = 8192  # AWS: desired + reported state at most 8 KB
 TOKEN_WAIT_MS = 30000
-VERIFY_MS = 10000  # the first update after a connect must be accepted by the shadow by then  # an update/accepted not seen by then counts as unconfirmed
-THROTTLE_CAP_MS = 60000
+VERIFY_MS = 10000  # the first update after a connect must be accepted by the shadow by then
+THROTTLE_CAP_MS = 60000  # 429/500 double the time between updates up to this much extra
 INLINE_CERT = "aws-iot-cert.pem"
 INLINE_KEY = "aws-iot-key.pem"
 
@@ -41,6 +46,15 @@ _TLS = {-0x2700: "the server's certificate was not verified by the CA certificat
 _CODES = {400: "bad request", 401: "unauthorized", 403: "forbidden by the Thing's policy", 404: "not found",
           409: "version conflict", 413: "payload too large", 429: "throttled: too many requests",
           500: "AWS internal error"}
+# What each rejection means for the update and what happens next (AWS's Device Shadow error codes).
+_DROPPED = "; that update is dropped, not retried (the card holds it)"
+_NEXT = {400: _DROPPED + ": the shadow cannot take it as it is",
+         401: _DROPPED + ": is the certificate active and attached to the Thing?",
+         403: _DROPPED + ": does the certificate's policy allow iot:UpdateThingShadow on this Thing?",
+         409: "; updates carry no version, so the next one goes as usual",
+         413: _DROPPED + ": with it the shadow's state (reported, plus any desired set from the cloud) would be "
+                        "over AWS's 8 KB"}
+_BUFFER = "larger than Buffer Size"
 
 
 def start(app):
@@ -85,8 +99,9 @@ def _make_client_class():
             size = super()._decode_remaining_length()
             if self.limit and size > self.limit:
                 from adafruit_minimqtt.adafruit_minimqtt import MMQTTException
-                raise MMQTTException("a " + str(size) + "-byte message is larger than Buffer Size ("
-                                     + str(self.limit) + ")")
+                raise MMQTTException("a " + str(size) + "-byte message from the broker is " + _BUFFER + " ("
+                                     + BUFFER.key + " = " + str(self.limit) + "): set it to 0 or at least "
+                                     + str(size))
             return size
 
     return Client
@@ -118,7 +133,12 @@ class AWSClient:
         self.reconnects = 0
         self.connects = 0
         self.last_error = ""
-        self.tokens = []  # [(token, tick sent)] awaiting a confirmation or a rejection
+        self.tokens = []  # [(token, tick sent)] awaiting update/accepted (first update, or "accepted" mode)
+        self.acks = []  # [(packet id, token, tick sent)] awaiting a PUBACK
+        self.pid = 0
+        self.rejected_said = 0  # the code of the last rejection named; repeats are only counted
+        self.rejected_since = False  # a rejection came since the last update was sent
+        self.throttle_hit = False  # a 429/500 came since the last update was sent
         self.seq = 0
         self.prefix = "%04x" % random.randint(0, 0xFFFF)
         self.ping_at = None
@@ -131,6 +151,7 @@ class AWSClient:
         self.port = get(PORT)
         self.thing = get(CLIENT).strip()
         self.topic = get(TOPIC).strip() or "$aws/things/" + self.thing + "/shadow/update"
+        self.topic_bytes = self.topic.encode()
         self.keep_alive = get(KEEP_ALIVE)
         self.limit = get(BUFFER)
         self.config_error = self._check_config()
@@ -291,12 +312,9 @@ class AWSClient:
             return
         if self.connected:
             self._receive(now)
-            if self.connected and self.unsubscribe_due:
+            if self.connected and self.unsubscribe_due and not self.acks:
                 self.unsubscribe_due = False
-                try:
-                    self.client.unsubscribe(self.topic + "/accepted")
-                except Exception as err:
-                    self._lost(_why(err, self.server, self.port))
+                self._unsubscribe_accepted()
                 return
             if self.connected:
                 self._send(now)
@@ -350,6 +368,8 @@ class AWSClient:
         self.ping_at = None
         self.verifying = True
         self.tokens = []
+        self.acks = []
+        self.unsubscribe_due = False
         self.app.info("AWS IoT: connected to " + self.server + ":" + str(self.port) + " as " + self.thing
                       + "; shadow updates go to " + self.topic)
 
@@ -378,6 +398,26 @@ class AWSClient:
         client._is_connected = False
         client._subscribed_topics = []
 
+    def _unsubscribe_accepted(self):
+        """UNSUBSCRIBE from update/accepted; its UNSUBACK is read by _receive (MiniMQTT's unsubscribe()
+        waits for it, and never gives up on a broker that stopped answering)."""
+        client = self.client
+        topic = (self.topic + "/accepted").encode()
+        self.pid = self.pid % 0xFFFF + 1
+        packet = bytearray(b"\xa2")
+        client._encode_remaining_length(packet, 4 + len(topic))
+        packet.append(self.pid >> 8)
+        packet.append(self.pid & 0xFF)
+        packet.append(len(topic) >> 8)
+        packet.append(len(topic) & 0xFF)
+        try:
+            client._send_bytes(packet)
+            client._send_bytes(topic)
+        except Exception as err:
+            self._lost(_why(err, self.server, self.port))
+            return
+        client._last_msg_sent_timestamp = ticks_ms()
+
     def _receive(self, now):
         client = self.client
         try:
@@ -388,6 +428,11 @@ class AWSClient:
                     break
                 if op == 0xD0:  # PINGRESP
                     self.ping_at = None
+                elif op == 0x40 or op == 0xB0:  # PUBACK or UNSUBACK: length 2 and a packet id
+                    rest = client._sock_exact_recv(3)
+                    self.ping_at = None
+                    if op == 0x40:
+                        self._puback((rest[1] << 8) | rest[2])
             client.peek = False
             # Keep-alive: a PINGREQ at half the period; no answer by the next one means the link is dead.
             if ticks_diff(now, client._last_msg_sent_timestamp) >= self.keep_alive * 500:
@@ -399,6 +444,20 @@ class AWSClient:
         except Exception as err:
             client.peek = False
             self._lost(_why(err, self.server, self.port))
+            return
+        if self.acks and ticks_diff(now, self.acks[0][2]) > ACK_WAIT_MS:
+            self._lost("no PUBACK from " + self.server + ":" + str(self.port) + " for update " + self.acks[0][1]
+                       + " within " + str(ACK_WAIT_MS // 1000) + " s: the broker stopped answering; "
+                       + str(len(self.acks)) + " update(s) not confirmed")
+
+    def _puback(self, pid):
+        acks = self.acks
+        for i in range(len(acks)):
+            if acks[i][0] == pid:
+                token = acks.pop(i)[1]
+                if not self.verifying:
+                    self._confirmed(token, "")
+                return
 
     def _send(self, now):
         tokens = self.tokens
@@ -416,48 +475,90 @@ class AWSClient:
             return  # one update at a time until the shadow has answered once
         if self.pending is None:
             return
-        if self.last_sent is not None and ticks_diff(now, self.last_sent) < self.min_ms + self.throttle_ms:
+        throttle = self.throttle_ms
+        if throttle and not self.throttle_hit:
+            throttle //= 2  # no 429/500 for the last update: the rate recovers
+        if self.last_sent is not None and ticks_diff(now, self.last_sent) < self.min_ms + throttle:
             return
+        if throttle != self.throttle_ms:
+            self.throttle_ms = throttle if throttle >= self.min_ms else 0
+            if not self.throttle_ms:
+                self.app.info("AWS IoT: no longer throttled; one update every " + _secs(self.min_ms))
+        self.throttle_hit = False
+        if not self.rejected_since:
+            self.rejected_said = 0  # the last update went through: a new rejection is named again
+        self.rejected_since = False
         text = self.pending
         self.pending = None
-        if len(text) + 14 > STATE_LIMIT:  # {"reported":...}
+        size = len(text)
+        if size > 2000:  # a character may take up to 4 bytes: count the bytes AWS counts
+            size = len(text.encode())
+        if size + 13 > STATE_LIMIT:  # {"reported":...}: AWS's 8 KB counts desired + reported
             self.too_big += 1
-            self._say("an observation of " + str(len(text)) + " bytes is over AWS's 8 KB shadow state limit: not "
-                      "sent (the card holds it); turn off device parameters to shrink it")
+            self._say("an observation of " + str(size) + " bytes is over AWS's 8 KB shadow state limit: not "
+                      "sent (the card holds it); a shadow keeps every section it was sent, so splitting it would "
+                      "not fit either: turn off device parameters to shrink it")
             return
         self.seq += 1
         token = self.prefix + "-" + str(self.seq)
         payload = '{"state":{"reported":' + text + '},"clientToken":"' + token + '"}'
+        text = None
+        if self.limit and len(payload) > self.limit:
+            self.too_big += 1
+            self._say("an update of " + str(len(payload)) + " bytes is " + _BUFFER + " (" + BUFFER.key + " = "
+                      + str(self.limit) + "): not sent (the card holds it); set it to 0 or at least "
+                      + str(len(payload)))
+            return
         self.last_sent = now
-        if len(tokens) >= 10:  # AWS allows 10 requests in flight per connection
-            tokens.pop(0)
-        tokens.append((token, now))
+        if self.verifying or self.confirm_accepted:
+            if len(tokens) >= 10:  # AWS allows 10 requests in flight per connection
+                tokens.pop(0)
+            tokens.append((token, now))
         try:
-            self.client.publish(self.topic, payload, qos=0 if self.confirm_accepted else 1)
+            if self.confirm_accepted:
+                self.client.publish(self.topic, payload, qos=0)
+            else:
+                self._publish_qos1(payload, token, now)
         except Exception as err:
             self._lost(_why(err, self.server, self.port))
             return
         self.sent += 1
-        self.ping_at = None
-        if not self.confirm_accepted and not self.verifying:
-            self._confirmed(token, "")
+
+    def _publish_qos1(self, payload, token, now):
+        """A QoS 1 PUBLISH without waiting: MiniMQTT's publish() would hold the loop until the PUBACK."""
+        client = self.client
+        topic = self.topic_bytes
+        data = payload.encode()
+        self.pid = self.pid % 0xFFFF + 1
+        header = bytearray(b"\x32")
+        client._encode_remaining_length(header, 4 + len(topic) + len(data))
+        header.append(len(topic) >> 8)
+        header.append(len(topic) & 0xFF)
+        client._send_bytes(header)
+        client._send_bytes(topic)
+        client._send_bytes(bytes((self.pid >> 8, self.pid & 0xFF)))
+        client._send_bytes(data)
+        client._last_msg_sent_timestamp = ticks_ms()
+        if len(self.acks) >= 10:
+            self.acks.pop(0)
+        self.acks.append((self.pid, token, now))
 
     def _confirmed(self, token, version):
-        for i in range(len(self.tokens)):
-            if self.tokens[i][0] == token:
-                self.tokens.pop(i)
-                self.confirmed += 1
-                if self.throttle_ms:
-                    self.throttle_ms //= 2
-                    if self.throttle_ms < 100:
-                        self.throttle_ms = 0
-                self.app.info("AWS IoT: update " + token + " " + ("accepted, shadow version " + version
-                                                                 if version else "delivered (PUBACK)"))
-                if self.verifying:
-                    self.verifying = False
-                    if not self.confirm_accepted:
-                        self.unsubscribe_due = True
-                return
+        """An update confirmed by its PUBACK (version "") or by update/accepted with its clientToken."""
+        if version:
+            for i in range(len(self.tokens)):
+                if self.tokens[i][0] == token:
+                    self.tokens.pop(i)
+                    break
+            else:
+                return  # not awaited: another client's, or one its PUBACK already confirmed
+        self.confirmed += 1
+        self.app.info("AWS IoT: update " + token + " " + ("accepted, shadow version " + version
+                                                         if version else "delivered (PUBACK)"))
+        if self.verifying:
+            self.verifying = False
+            if not self.confirm_accepted:
+                self.unsubscribe_due = True
 
     def _message(self, client, topic, message):
         self.ping_at = None
@@ -474,24 +575,36 @@ class AWSClient:
             text = doc.get("message", "")
         except (ValueError, AttributeError):
             code, text = 0, message[:80]
-        mine = False
+        awaited = False  # not confirmed yet (awaiting update/accepted or its PUBACK)
         for i in range(len(self.tokens)):
             if self.tokens[i][0] == token:
                 self.tokens.pop(i)
-                mine = True
+                awaited = True
                 break
-        if not mine and token and not token.startswith(self.prefix):
+        for i in range(len(self.acks)):
+            if self.acks[i][1] == token:
+                self.acks.pop(i)
+                awaited = True
+                break
+        if not awaited and not (token and token.startswith(self.prefix)):
             return  # another client's update on the same Thing
         self.rejected += 1
-        if not self.confirm_accepted and self.confirmed:
+        self.rejected_since = True
+        if not awaited and self.confirmed:
             self.confirmed -= 1  # its PUBACK only said the broker had it
         what = str(code) + " " + _CODES.get(code, "rejected") + (": " + text if text else "")
         self.last_error = "update " + (token or "?") + " rejected: " + what
         if code == 429 or code == 500:
+            self.throttle_hit = True
             self.throttle_ms = self.throttle_ms * 2 if self.throttle_ms else self.min_ms
             if self.throttle_ms > THROTTLE_CAP_MS:
                 self.throttle_ms = THROTTLE_CAP_MS
-            what += "; slowing to one update every " + str((self.min_ms + self.throttle_ms) // 1000) + " s"
+            what += "; slowing to one update every " + _secs(self.min_ms + self.throttle_ms)
+        elif code == self.rejected_said:
+            return  # the same again: counted (!aws), said once until an update is confirmed
+        else:
+            what += _NEXT.get(code, _DROPPED)
+        self.rejected_said = code
         self.app.warn("AWS IoT: update " + (token or "?") + " rejected: " + what)
 
     def close(self):
@@ -502,6 +615,10 @@ class AWSClient:
             except Exception:
                 pass
         self._close()
+
+
+def _secs(ms):
+    return str(ms // 1000) + ("." + str(ms % 1000 // 100) if ms % 1000 >= 100 else "") + " s"
 
 
 def _clean(text):
@@ -568,6 +685,8 @@ def _why(err, server, port):
     text = str(err.args[0]) if getattr(err, "args", None) else str(err)
     if name == "gaierror" or code == -2:
         return "cannot resolve " + server + " (DNS)"
+    if _BUFFER in text:
+        return text
     if "SUBACK Failure" in text:
         return ("the broker refused the subscription to the Thing's shadow topics: the certificate's policy does "
                 "not allow them (is the certificate this Thing's?)")
