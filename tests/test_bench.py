@@ -96,9 +96,40 @@ def test_alloc_per_cycle_and_breakdown_with_the_board_model():
 
 
 def test_main_prints_every_figure(capsys):
-    assert bench.main(["--quick"]) == 0
+    assert bench.main(["--quick", "--no-aws"]) == 0  # section 4: test_aws_figures
     out = capsys.readouterr().out
     for needle in ("CPython (host stand-ins)", "MicroPython 1.27 VM", "frozen", "our code at import",
                    "resident after App().boot()", "released after use", "ISO8601+TZ mode",
                    "in the VM:", "board's object model:", "retained growth over"):
+        assert needle in out, needle
+
+
+def test_aws_figures(capsys):
+    """Section 4 with tiny counts: the VM heap with AWS IoT connected, the wire cost of both
+    Confirmation choices and the loop stall of each network fault (against the local stand-in)."""
+    heap = bench.aws_heap(updates=10)
+    assert heap["connected"] and heap["connected_after_setup"], heap
+    assert heap["pubacks"] >= 10 and heap["confirmed"] >= 10, heap  # the updates went through the VM's broker
+    assert 0 < heap["boot"] < heap["conn"] and heap["sent"] > 0, heap
+    assert "adafruit_minimqtt.adafruit_minimqtt" in heap["modules"] and "plugins.iot.awsclient" in heap["modules"]
+    assert "adafruit_ntp" not in heap["modules"]  # NTP off here; imported only for a query anyway
+    imp = bench.aws_heap_imports()
+    assert [r["name"] for r in imp["aws_libs"]] == bench.AWS_LIBS
+    assert {r["name"] for r in imp["aws_ours"]} >= set(bench.AWS_MODULES)
+    assert all(r["bytes"] > 0 for r in imp["aws_libs"] + imp["aws_ours"]), imp
+    wire = bench.aws_wire(updates=2)
+    for mode in ("PUBACK", "accepted"):
+        r = wire[mode]
+        assert r["updates"] == 2 and 200 < r["payload_bytes"] < 4096, r  # a few sections of one observation
+        assert r["mqtt_bytes_up"] > r["payload_bytes"] and r["shadow_units"] == 1, r
+    assert wire["PUBACK"]["metered"] == 1 and wire["accepted"]["metered"] == 2, wire  # AWS's accepted is metered
+    assert wire["accepted"]["accepted_bytes"] > wire["accepted"]["payload_bytes"], wire  # it echoes state + metadata
+    stall = bench.aws_stall(seconds=4)
+    assert len(stall) == 6, stall
+    for name, r in stall.items():
+        assert r["ticks"] >= 4 and r["largest_gap_ms"] >= bench.STALL_INTERVAL, (name, r)
+    bench.print_aws(heap, imp, wire, stall)
+    out = capsys.readouterr().out
+    for needle in ("4. AWS IoT", "adafruit_minimqtt.adafruit_minimqtt", "after connecting", "PUBACK", "accepted",
+                   "broker black-holed", "WiFi dropped and back", "NTP unreachable"):
         assert needle in out, needle

@@ -17,6 +17,13 @@
    simulators' readings are frozen (their float maths is not firmware work), and what the
    simulated bus itself allocates is measured by replaying one cycle's I2C transactions.
 
+4. AWS IoT: the heap in the VM with iot.aws enabled (the network libraries and our modules on top of
+   the default stack; the whole stack resident after boot, after connecting and after N updates over
+   host/vm/vmbroker.py, a socket answering as the broker and shadow do, without TLS) against the
+   163 KB heap and the 128 KB target; on the host against the local AWS IoT stand-in, the wire cost
+   per observation (payload and MQTT bytes, AWS's 5 KB message and 1 KB shadow units) for each
+   Confirmation choice, and the largest gap between log ticks at 1 s during each network fault.
+
 In this VM the GC collects only between top-level chunks of code (tools/mpvm.py), so every
 resident-heap figure is read in a chunk of its own after a collection.
 
@@ -26,6 +33,7 @@ Library use (tests/test_bench.py runs each with tiny counts)::
 
     throughput(rounds, cycles)     heap_imports()     heap_after_boot()
     alloc_per_cycle(cycles, long_cycles)               alloc_breakdown(calls)
+    aws_heap(updates)   aws_heap_imports(boot)   aws_wire(updates)   aws_stall(seconds)
 """
 
 from __future__ import annotations
@@ -927,10 +935,352 @@ def alloc_breakdown(calls: int = 200, float_calls: int = 10) -> dict:
             "float_bytes": (whole[2] - bus[2]) * FLOAT_BYTES, "board_bytes": board}
 
 
+# ------------------------------------------------------------------ 4. AWS IoT (VM heap; wire and stall on the host)
+
+AWS_LIBS = ["adafruit_connection_manager", "adafruit_minimqtt.adafruit_minimqtt", "adafruit_ntp"]
+AWS_MODULES = ["core.net", "plugins.iot.aws", "plugins.iot.awsclient"]
+AWS_TARGET_KB = 128  # the whole stack with AWS IoT connected (issue 6)
+TLS_KB = 36  # one mbedTLS connection on the board (platform reference); no TLS in the VM
+THING = "TestThing23"
+MQTT_CHUNK = 5120  # AWS IoT meters messages in 5 KB chunks
+SHADOW_CHUNK = 1024  # and shadow operations per 1 KB record
+
+
+def _aws_settings(extra: str = "") -> str:
+    names = ("AmazonRootCA1.pem", "TestThing23_DevCert.crt", "TestThing23_Private.key")
+    return ('LOGGING_TIMER_INTERVAL = 1000\nAWS_IOT_ENABLED = 1\nAWS_IOT_SERVER = "localhost"\n'
+            'AWS_IOT_CLIENT_NAME = "%s"\nAWS_IOT_CA_CERT_FILENAME = "%s"\nAWS_IOT_CLIENT_CERT_FILENAME = "%s"\n'
+            'AWS_IOT_CLIENT_KEY_FILENAME = "%s"\nNTP_CLIENT_ENABLED = 0\n' % ((THING,) + names)) + extra
+
+
+def _aws_vm_files(tmp: str) -> list:
+    """The VM's drive with AWS IoT on, and the Thing's real certificate files on its card."""
+    _repo_on_path()
+    from host.aws.certs import copy_device_files, make_certs
+
+    files = _vm_files(tmp)
+    settings = os.path.join(tmp, "settings.toml")
+    with open(settings, "w") as f:
+        f.write(_aws_settings())
+    card = os.path.join(tmp, "sd")
+    for path in copy_device_files(make_certs(os.path.join(tmp, "certs"), THING), card):
+        files.append({"src": path, "dst": "/sd/" + os.path.basename(path)})
+    return files
+
+
+# The VM's network: the radio joined, every socket a vmbroker.BrokerSocket (host/vm/vmbroker.py).
+_VM_AWS_NET = '''
+import wifi, socketpool, ssl, vmbroker
+socketpool.peer = vmbroker.BrokerSocket
+wifi.radio.connected = True
+wifi.radio.ipv4_address = "10.0.0.2"
+wifi.radio.ap_info = None
+_R = {"base": 0, "cm": 0, "boot": 0, "conn": 0, "sent": 0}
+_TYPING = %r
+if _TYPING in sys.path:
+    sys.path.remove(_TYPING)
+
+def _mark(k):
+    _R[k] = gc.mem_alloc()
+    gc.collect()
+
+gc.collect()
+''' % mpvm.TYPING_STUBS_VM
+
+# adafruit_connection_manager imports typing off CircuitPython: stubs for its import only.
+_VM_AWS_CM = '''
+sys.path.append(_TYPING)
+import adafruit_connection_manager
+sys.path.remove(_TYPING)
+for _m in list(sys.modules):
+    if _m == "typing" or _m.split(".")[0] == "circuitpython_typing":
+        del sys.modules[_m]
+gc.collect()
+'''
+
+_VM_AWS_BOOT = '''
+from core.app import App
+app = App()
+app.boot()
+_aws = [p for n, p in app.plugins if n == "iot.aws"][0]
+from adafruit_ticks import ticks_add
+_now = [app.scheduler.now_ms()]
+
+def _step(k):
+    for _ in range(k):
+        _now[0] = ticks_add(_now[0], 1000)
+        app.log(_now[0])
+        for _t, _p in app.pollers:
+            _p.poll(_now[0])
+gc.collect()
+'''
+
+
+def aws_heap(updates: int = 50) -> dict:
+    """Resident heap in the VM with AWS IoT on: after boot, after connecting (TCP, MQTT CONNECT,
+    subscriptions, the first update accepted) and after `updates` more, through a socket that
+    answers as the broker and shadow do (host/vm/vmbroker.py; no TLS)."""
+    steps = ["_step(10)\ngc.collect()\n"] * (updates // 10) + (
+        ["_step(%d)\ngc.collect()\n" % (updates % 10)] if updates % 10 else [])
+    with tempfile.TemporaryDirectory() as tmp:
+        code = [_VM_PRELUDE + _VM_AWS_NET, "_mark('base')", _VM_AWS_CM, "_mark('cm')", _VM_AWS_BOOT,
+                "_mark('boot')", "_step(4)\ngc.collect()\n", "_mark('conn')",
+                "print('@@AWSCONN', json.dumps([_aws.connected, _aws.confirmed, _aws.sent]))"] + steps + [
+                "_mark('sent')",
+                "print('@@AWSHEAP', json.dumps({'cm': _R['cm'] - _R['base'], 'boot': _R['boot'] - _R['base'],"
+                " 'conn': _R['conn'] - _R['base'], 'sent': _R['sent'] - _R['base'], 'updates_sent': _aws.sent,"
+                " 'confirmed': _aws.confirmed, 'broker_publishes': vmbroker.BrokerSocket.publishes,"
+                " 'pubacks': vmbroker.BrokerSocket.pubacks, 'connected': _aws.connected,"
+                " 'modules': sorted(m for m in sys.modules if m.split('.')[0] in"
+                " ('core', 'plugins', 'adafruit_minimqtt', 'adafruit_connection_manager', 'adafruit_ntp'))}))"]
+        rc, out = mpvm.run(code, _aws_vm_files(tmp), libs=LIB_DIRS + [n.split(".")[0] for n in AWS_LIBS],
+                           typing_stubs=True)
+    if rc != 0:
+        raise RuntimeError("AWS heap bench failed in the VM (rc=%d):\n%s" % (rc, out[-4000:]))
+    res = _marked(out, "@@AWSHEAP")
+    conn = _marked(out, "@@AWSCONN")
+    res.update(updates=updates, connected_after_setup=conn[0], confirmed_at_connect=conn[1])
+    return res
+
+
+def aws_heap_imports(boot: dict | None = None) -> dict:
+    """Import cost in the VM: the default stack's libraries and modules first (as heap_imports), then
+    the network libraries and our AWS IoT modules, each on top of the ones before."""
+    if boot is None:
+        boot = heap_after_boot(cycles=0)
+    ours = [m for m in boot["imported"] if m.split(".")[0] in _OURS and m in boot["resident"]]
+    base = import_order(ours)
+    extra = [m for m in import_order(base + AWS_MODULES) if m not in base]
+    res = bench_heap.bench_imports(LIBS + AWS_LIBS, base + extra)
+    bad = [r for r in res["rows"] if r["status"] != "ok"]
+    if bad:
+        raise RuntimeError("imports failed in the VM: %r" % bad)
+    res["aws_libs"] = [r for r in res["rows"] if r["name"] in AWS_LIBS]
+    res["aws_ours"] = [r for r in res["rows"] if r["name"] in extra]
+    res["aws_libs_bytes"] = sum(r["bytes"] for r in res["aws_libs"])
+    res["aws_ours_bytes"] = sum(r["bytes"] for r in res["aws_ours"])
+    return res
+
+
+def _repo_on_path():
+    """host.aws (the stand-in) from the repo; last, so its code.py never shadows the stdlib's `code`."""
+    if REPO not in sys.path:
+        sys.path.append(REPO)
+
+
+def _standin(tmp: str):
+    from host.aws import NtpServer, StandIn
+
+    standin = StandIn(os.path.join(tmp, "aws"), THING)
+    standin.start()
+    try:
+        ntp = NtpServer(os.path.join(tmp, "ntp")).start()
+    except BaseException:
+        standin.stop()
+        raise
+    return standin, ntp
+
+
+def _mqtt_publish_bytes(topic: str, payload: int, qos: int) -> int:
+    rest = 2 + len(topic.encode()) + (2 if qos else 0) + payload
+    length = 1
+    while rest >= 128 ** length:
+        length += 1
+    return 1 + length + rest
+
+
+def aws_wire(updates: int = 5, timeout: float = 60) -> dict:
+    """Per observation, for each Confirmation choice, on the host against the stand-in: what the
+    device publishes and what AWS sends to it, counted by a paho client subscribed to the Thing's
+    shadow topics, in payload and MQTT bytes and in AWS's metering units."""
+    import math
+
+    import paho.mqtt.client as mqtt
+
+    _repo_on_path()
+    from host.aws.devicerun import Logger, aws_toml, toml
+
+    prefix = "$aws/things/%s/shadow/update" % THING
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        standin, ntp = _standin(tmp)
+        seen: list = []
+        monitor = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-monitor")
+        try:
+            certs = standin.certs
+            monitor.tls_set(ca_certs=certs.ca, certfile=certs.service_cert, keyfile=certs.service_key)
+            monitor.on_message = lambda _c, _u, msg: seen.append((msg.topic, bytes(msg.payload)))
+            monitor.connect(standin.host, standin.port)
+            monitor.subscribe(prefix + "/#", 0)
+            monitor.loop_start()
+            time.sleep(0.5)
+            for mode in ("PUBACK", "accepted"):
+                done = "delivered (PUBACK)" if mode == "PUBACK" else "accepted, shadow version"
+                first = len(seen)
+                logger = Logger(os.path.join(tmp, mode), toml("127.0.0.1:%d" % ntp.port, interval=1000,
+                                                              extra=aws_toml(standin) + 'AWS_IOT_CONFIRMATION = "%s"\n'
+                                                              % mode), bench_bus(), card_files=standin.certs)
+                try:
+                    # PUBACK: the first update after a connect is confirmed by update/accepted (the policy
+                    # check), the rest by PUBACK: the steady state is what comes after it.
+                    logger.wait(done, count=updates + (0 if mode == "PUBACK" else 1), timeout=timeout)
+                    time.sleep(0.3)
+                finally:
+                    logger.stop()
+                msgs = seen[first:]
+                tokens = [_token(p) for t, p in msgs if t == prefix]
+                steady = set(tokens[1:updates + 1])
+                sent = [len(p) for t, p in msgs if t == prefix and _token(p) in steady]
+                accepted = [len(p) for t, p in msgs if t == prefix + "/accepted" and _token(p) in steady]
+                documents = [len(p) for t, p in msgs if t == prefix + "/documents"][1:updates + 1]
+                # What the device receives: plugins/iot/awsclient.py subscribes (QoS 0) to update/rejected,
+                # and to update/accepted only until the first update on a connection is accepted when
+                # Confirmation is PUBACK; QoS 0 subscriptions mean the device sends no PUBACKs.
+                to_device = accepted if mode == "accepted" else []
+                qos = 1 if mode == "PUBACK" else 0
+                n = len(sent)
+                rows[mode] = {
+                    "updates": n,
+                    "payload_bytes": sum(sent) / n,
+                    "mqtt_bytes_up": sum(_mqtt_publish_bytes(prefix, s, qos) for s in sent) / n,
+                    "accepted_bytes": sum(accepted) / len(accepted) if accepted else 0,
+                    "documents_bytes": sum(documents) / len(documents) if documents else 0,
+                    "mqtt_bytes_down": (sum(_mqtt_publish_bytes(prefix + "/accepted", a, 0) for a in to_device)
+                                        / n + (4 if qos else 0)),
+                    "metered_up": sum(math.ceil(s / MQTT_CHUNK) for s in sent) / n,
+                    "metered_down": sum(math.ceil(a / MQTT_CHUNK) for a in to_device) / n,
+                    "metered_device_pubacks": 0,
+                    "shadow_units": sum(math.ceil(s / SHADOW_CHUNK) for s in sent) / n,
+                    "largest_gap_ms": logger.largest_gap(since=1),
+                }
+                rows[mode]["metered"] = (rows[mode]["metered_up"] + rows[mode]["metered_down"]
+                                         + rows[mode]["metered_device_pubacks"])
+        finally:
+            monitor.loop_stop()
+            monitor.disconnect()
+            ntp.stop()
+            standin.stop()
+    return rows
+
+
+def _token(payload: bytes) -> str:
+    try:
+        return json.loads(payload).get("clientToken") or ""
+    except ValueError:
+        return ""
+
+
+STALL_INTERVAL = 1000
+
+
+def aws_stall(seconds: float = 8, timeout: float = 60) -> dict:
+    """The largest gap between log ticks (1 s interval) during each network fault, on the host against
+    the stand-in, all faults at once (one logger each) plus a logger with AWS IoT off for comparison."""
+    import signal
+    import socket
+
+    _repo_on_path()
+    from host.aws.devicerun import Logger, aws_toml, toml
+
+    def closed_port(kind=socket.SOCK_STREAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    res = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        standin, ntp = _standin(tmp)
+        black_hole = socket.create_server(("127.0.0.1", 0))  # the kernel accepts; nobody ever answers
+        ntp_ok = "127.0.0.1:%d" % ntp.port
+        cases = {
+            "AWS IoT off (no fault)": (toml(ntp_ok, STALL_INTERVAL), ()),
+            "broker down (port closed)": (toml(ntp_ok, STALL_INTERVAL, aws_toml(standin, port=closed_port())), ()),
+            "broker black-holed": (toml(ntp_ok, STALL_INTERVAL, aws_toml(standin, port=black_hole.getsockname()[1])),
+                                   ()),
+            "broker refusing the certificate": (toml(ntp_ok, STALL_INTERVAL, aws_toml(
+                standin, cert="wrong.crt", key="wrong.key")), ()),
+            "WiFi dropped and back": (toml(ntp_ok, STALL_INTERVAL, aws_toml(standin)), ()),
+            "NTP unreachable, clock unset": (toml("127.0.0.1:%d" % closed_port(socket.SOCK_DGRAM), STALL_INTERVAL,
+                                                  aws_toml(standin)), ("--rtc", "2000-01-01")),
+        }
+        loggers = {}
+        try:
+            for i, (name, (settings, args)) in enumerate(cases.items()):
+                logger = loggers[name] = Logger(os.path.join(tmp, str(i)), settings, bench_bus(),
+                                                card_files=standin.certs, args=args)
+                with open(standin.certs.wrong_cert) as f, open(os.path.join(tmp, str(i), "sd", "wrong.crt"), "w") as g:
+                    g.write(f.read())
+                with open(standin.certs.wrong_key) as f, open(os.path.join(tmp, str(i), "sd", "wrong.key"), "w") as g:
+                    g.write(f.read())
+            wifi = loggers["WiFi dropped and back"]
+            wifi.wait("[I] AWS IoT: connected to", timeout=timeout)
+            marks = {name: len(lg.times()) for name, lg in loggers.items()}
+            wifi.proc.send_signal(signal.SIGUSR1)  # the access point goes away
+            wifi.wait("[W] WiFi: lost", timeout=timeout)
+            time.sleep(seconds / 2)
+            wifi.proc.send_signal(signal.SIGUSR2)  # and comes back
+            wifi.wait("[I] AWS IoT: connected to", count=2, timeout=timeout)
+            time.sleep(max(0.0, seconds / 2 - 1))
+        finally:
+            for logger in loggers.values():
+                logger.stop()
+            black_hole.close()
+            ntp.stop()
+            standin.stop()
+        for name, logger in loggers.items():
+            # From the second tick (the first is at boot); the WiFi drop from just before it.
+            since = max(marks[name] - 1, 1) if name == "WiFi dropped and back" else 1
+            times = logger.times()[since:]
+            res[name] = {"largest_gap_ms": max(b - a for a, b in zip(times, times[1:])), "ticks": len(times),
+                         "said": [line for line in logger.lines if line.startswith("[W]")][:2]}
+    return res
+
+
 # ------------------------------------------------------------------ report
 
 def _kb(n):
     return "%.1f" % (n / 1024.0)
+
+
+def print_aws(aws: dict, aimp: dict, wire: dict, stall: dict) -> None:
+    """Section 4 of the report, from aws_heap, aws_heap_imports, aws_wire and aws_stall."""
+    w = 34
+    print("\n4. AWS IoT (iot.aws enabled, Confirmation PUBACK)")
+    print("   Heap in the MicroPython 1.27 VM, each import on top of the default stack (KB):")
+    for r in aimp["aws_libs"] + aimp["aws_ours"]:
+        note = "   (imported for an NTP query only, then released)" if r["name"] == "adafruit_ntp" else ""
+        print("     %-*s %8s%s" % (w, r["name"], _kb(r["bytes"]), note))
+    print("     %-*s %8s   ours %s" % (w, "= libraries", _kb(aimp["aws_libs_bytes"]), _kb(aimp["aws_ours_bytes"])))
+    print("   Whole stack resident (the App on simulated devices, serial + SD CSV, AWS IoT), over a socket that")
+    print("   answers as the broker and shadow do (host/vm/vmbroker.py: MQTT without TLS; the VM has no network):")
+    for key, title in (("boot", "after App().boot()"), ("conn", "after connecting (first update accepted)"),
+                       ("sent", "after %d more updates (%d PUBACKs)" % (aws["updates"], aws["pubacks"]))):
+        print("     %-44s %8s KB = %3.0f%% of %d KB; + TLS ~%d KB on the board = %s KB (target <= %d)" % (
+            title, _kb(aws[key]), 100.0 * aws[key] / 1024 / BUDGET_KB, BUDGET_KB, TLS_KB,
+            _kb(aws[key] + TLS_KB * 1024), AWS_TARGET_KB))
+    print("   (connected %s, updates sent %d, confirmed %d. The VM's object sizes are MicroPython 1.27's, as the"
+          % (aws["connected"], aws["updates_sent"], aws["confirmed"]))
+    print("   board's, but its qstr pools and boxed floats move figures by a few KB; TLS's ~%d KB is the platform"
+          % TLS_KB)
+    print("   reference's figure, not measured here.)")
+    print("   Wire cost per observation, on the PC against the stand-in (a paho client subscribed to the Thing's")
+    print("   shadow topics; MQTT bytes without TLS records; AWS meters 5 KB message chunks: the device's publishes,")
+    print("   what AWS sends to it and the device's PUBACKs; shadow operations per 1 KB):")
+    print("     %-10s %8s %8s %9s %9s %9s %9s %8s %8s" % ("Confirm", "payload", "MQTT up", "MQTT down", "metered",
+                                                       "(up/down)", "shadow", "accepted", "gap ms"))
+    for mode, r in wire.items():
+        print("     %-10s %8.0f %8.0f %9.0f %9.1f %4.0f/%-4.0f %9.1f %8.0f %8d" % (
+            mode, r["payload_bytes"], r["mqtt_bytes_up"], r["mqtt_bytes_down"], r["metered"], r["metered_up"],
+            r["metered_down"], r["shadow_units"], r["accepted_bytes"], r["largest_gap_ms"]))
+    print("     (accepted = the update/accepted message AWS publishes, sent to the device only with \"accepted\";")
+    print("     subscriptions are QoS 0, so the device sends no PUBACKs. update/documents, %.0f bytes, is not sent"
+          % wire["PUBACK"]["documents_bytes"])
+    print("     to the device. gap ms = the largest gap between log ticks at 1 s while sending.)")
+    print("   Loop stall: the largest gap between log ticks at a %d ms interval during each fault (one logger each," %
+          STALL_INTERVAL)
+    print("   all at once on this PC):")
+    for name, r in stall.items():
+        print("     %-36s %6d ms  (%d ticks)" % (name, r["largest_gap_ms"], r["ticks"]))
 
 
 def main(argv=None) -> int:
@@ -1035,6 +1385,11 @@ def main(argv=None) -> int:
             continue
         nf = nfloats or 0
         print("     %-52s %8.0f %8.0f %13.0f" % (name, nbytes, nf, nbytes - nf * FLOAT_BYTES))
+    # 4
+    if "--no-aws" not in argv:  # tests/test_bench.py runs section 4 on its own
+        quick_counts = (20, 3, 6) if quick else (50, 6, 10)
+        print_aws(aws_heap(quick_counts[0]), aws_heap_imports(boot), aws_wire(quick_counts[1]),
+                  aws_stall(quick_counts[2]))
     print("\n(%.0f s)" % (time.time() - t_start))
     return 0
 

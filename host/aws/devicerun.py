@@ -104,7 +104,7 @@ class Logger:
     def largest_gap(self, since=0):
         """The largest step between observations, from the `since`-th observation on."""
         times = self.times()[since:]
-        return max(b - a for a, b in zip(times, times[1:]))
+        return max([b - a for a, b in zip(times, times[1:])] or [0])
 
     def card_lines(self):
         return sum(len(p.read_text().splitlines()) for p in self.sd.glob("sfe*.txt"))

@@ -15,6 +15,8 @@ class SSLContext:
         pass
 
     def wrap_socket(self, sock, server_side=False, server_hostname=None):
+        if getattr(sock, "vm_tls", False):
+            return sock  # host/vm/vmbroker.py: no TLS in the VM
         raise OSError(5)
 
 
