@@ -228,3 +228,106 @@ def test_rejections_are_handled_as_aws_documents_them(aws_standin, ntp_server, t
     assert accepted.console().count("rejected: 500 AWS internal error: Internal service failure; slowing") == 2
     for logger in loggers:  # every observation is still on the card
         assert len(logger.card()) >= len(logger.times()) - 1
+
+
+# --- limits and settings checks, side by side ---------------------------------------------------
+
+def test_limits_and_checks_are_named_while_logging_goes_on(aws_standin, ntp_server, tmp_path):
+    ntp = "127.0.0.1:%d" % ntp_server.port
+    aws_server = "avgpd2wdr5s6u-ats.iot.us-east-1.amazonaws.com"
+    checks = {  # a setting -> the console line naming it; nothing is sent, the logger runs
+        "port 1883": (aws_toml(aws_standin, server=aws_server, port=1883),
+                      "[W] AWS IoT: Port (AWS_IOT_PORT) is 1883, MQTT without TLS: AWS IoT needs 8883"),
+        "no client name": (aws_toml(aws_standin, thing=""),
+                           "[W] AWS IoT: Client Name (AWS_IOT_CLIENT_NAME) is empty"),
+        "no server": (aws_toml(aws_standin, server=""), "[W] AWS IoT: Server (AWS_IOT_SERVER) is empty"),
+        "other topic": (aws_toml(aws_standin, extra='AWS_IOT_MQTT_TOPIC = "$aws/things/Other/shadow/update"\n'),
+                        "[W] AWS IoT: MQTT Topic (AWS_IOT_MQTT_TOPIC) \"$aws/things/Other/shadow/update\" is not "
+                        "this Thing's shadow update topic $aws/things/TestThing23/shadow/update"),
+        "unreadable": (aws_toml(aws_standin, cert="certs"),
+                       "[W] AWS IoT: Client Cert Filename: sd/certs cannot be read ("),
+    }
+    loggers = {name: Logger(tmp_path / name.replace(" ", "-"), toml(ntp, extra=extra), aws_standin)
+               for name, (extra, _) in checks.items()}
+    (loggers["unreadable"].sd / "certs").mkdir()  # a folder where the file should be
+    # Missing, then copied to the card: found without a restart.
+    missing = Logger(tmp_path / "missing", toml(ntp, extra=aws_toml(aws_standin, key="late.key")), aws_standin)
+    # Not PEM, then replaced by the real key.
+    not_pem = Logger(tmp_path / "not-pem", toml(ntp, extra=wide_toml(aws_standin, "ProtoPem")), aws_standin)
+    (not_pem.sd / "wide.key").write_text("this is not a key\n")
+    # The minimum update interval at a 200 ms log timer, a keep-alive under AWS's 30 s, Buffer Size 0.
+    rate = Logger(tmp_path / "rate", toml(ntp, interval=200, extra=wide_toml(
+        aws_standin, "ProtoRate", extra="AWS_IOT_KEEP_ALIVE = 10\n")), aws_standin)
+    # Buffer Size: an update larger is never sent; a message larger than it is named, and the link recovers.
+    small = Logger(tmp_path / "small", toml(ntp, extra=wide_toml(aws_standin, "ProtoSmall",
+                                                                 extra="AWS_IOT_BUFFER_SIZE = 200\n")), aws_standin)
+    bounded = Logger(tmp_path / "bounded", toml(ntp, extra=wide_toml(
+        aws_standin, "ProtoBuffer", extra='AWS_IOT_BUFFER_SIZE = 2048\nAWS_IOT_CONFIRMATION = "accepted"\n')),
+        aws_standin)
+    everyone = list(loggers.values()) + [missing, not_pem, rate, small, bounded]
+    try:
+        for name, (_, line) in checks.items():
+            loggers[name].wait(line)
+        missing.wait("[W] AWS IoT: Client Key Filename: sd/late.key is missing on the card; waiting for the card "
+                     "or the settings to change (logging goes on)")
+        not_pem.wait("[W] AWS IoT: Client Key Filename: sd/wide.key is not PEM (no -----BEGIN/-----END lines); "
+                     "waiting")
+        (missing.sd / "late.key").write_text(open(aws_standin.certs.key).read())
+        (not_pem.sd / "wide.key").write_text(open(aws_standin.certs.service_key).read())
+        small.wait("[W] AWS IoT: an update of ")
+        rate.wait("delivered (PUBACK)", count=1)
+        rate_from = len(aws_standin.accepted("ProtoRate"))
+        bounded.wait("accepted, shadow version", count=2)
+        missing.wait("[I] AWS IoT: certificate files found")
+        missing.wait("delivered (PUBACK)", count=1)
+        not_pem.wait("delivered (PUBACK)", count=1)
+        time.sleep(max(0.0, 6 - (time.monotonic() - rate.stamps[rate.lines.index(
+            next(line for line in rate.lines if "delivered (PUBACK)" in line))])))
+        rate_to = len(aws_standin.accepted("ProtoRate"))
+        rate_window = time.monotonic()
+        # A cloud application sets a 3 KB desired state: update/accepted echoes it to the devices.
+        for thing in ("ProtoBuffer", "ProtoRate"):
+            cloud_update(aws_standin, thing, {"desired": {"note": "x" * 3000}})
+        bounded.wait("[W] AWS IoT: connection lost (a ")
+        bounded.wait("[I] AWS IoT: connected to", count=2)
+        bounded.wait("accepted, shadow version", count=bounded.count("accepted, shadow version") + 1)
+        rate_status = rate.status()
+        rate.type("!settings\n")
+        rate.wait("AWS_IOT_KEEP_ALIVE = ")
+        small_status = small.status()
+    finally:
+        stop_all(everyone)
+    for name, logger in loggers.items():
+        text = logger.console()
+        assert text.count("[W] AWS IoT:") == 1, (name, text)  # said once
+        assert "delivered" not in text and "AWS IoT: connected" not in text, name
+        assert len(logger.times()) >= 8 and len(logger.card()) >= 8, name  # serial and SD logging went on
+    # Found on the card without a restart; the wait was said once.
+    for logger in (missing, not_pem):
+        assert logger.console().count("[W] AWS IoT:") == 1 and len(logger.times()) >= 8
+    # Keep Alive under 30 s: refused with a message, the default used.
+    assert ("[W] settings.toml line 12: AWS_IOT_KEEP_ALIVE: out of range 30..1200: 10; using 60"
+            in rate.console()), rate.console()
+    assert "AWS_IOT_KEEP_ALIVE = 60  (default)" in rate.console()
+    # At 200 ms, updates go about once a second; the latest observation wins; the card has them all.
+    window = rate_window - stamps_of(rate, "delivered (PUBACK)")[0]
+    per_s = (rate_to - rate_from) / window
+    assert 0.7 <= per_s <= 1.15, (rate_to - rate_from, window)
+    assert min(gaps(stamps_of(rate, "delivered (PUBACK)"))) >= 0.9
+    figures = counters(rate_status)
+    assert figures["replaced by a newer one"] >= 3 * figures["sent"], rate_status
+    card = rate.card()
+    entries = [int(line.split(",")[1]) for line in card]
+    assert entries == list(range(entries[0], entries[0] + len(entries)))  # every observation on the card
+    last = aws_standin.document("ProtoRate")["state"]["reported"]["General"]["Entry"]
+    assert last in entries[-8:], (last, entries[-8:])  # the shadow holds one of the latest
+    # Buffer Size 0 (MiniMQTT's default) took the 3 KB echo; 2048 named it and reconnected.
+    assert "connection lost" not in rate.console()
+    text = bounded.console()
+    assert ("message from the broker is larger than Buffer Size (AWS_IOT_BUFFER_SIZE = 2048): set it to 0 or at "
+            "least ") in text
+    # An update larger than Buffer Size: named once, never sent.
+    assert small.console().count("[W] AWS IoT: an update of") == 1
+    assert ("is larger than Buffer Size (AWS_IOT_BUFFER_SIZE = 200): not sent (the card holds it); set it to 0 or "
+            "at least") in small.console()
+    assert not aws_standin.accepted("ProtoSmall") and counters(small_status)["too big"] >= 3

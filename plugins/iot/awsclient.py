@@ -130,6 +130,7 @@ class AWSClient:
         self.rejected = 0
         self.skipped = 0
         self.too_big = 0
+        self.too_big_said = False
         self.reconnects = 0
         self.connects = 0
         self.last_error = ""
@@ -494,21 +495,20 @@ class AWSClient:
         if size > 2000:  # a character may take up to 4 bytes: count the bytes AWS counts
             size = len(text.encode())
         if size + 13 > STATE_LIMIT:  # {"reported":...}: AWS's 8 KB counts desired + reported
-            self.too_big += 1
-            self._say("an observation of " + str(size) + " bytes is over AWS's 8 KB shadow state limit: not "
+            self._too_big("an observation of " + str(size) + " bytes is over AWS's 8 KB shadow state limit: not "
                       "sent (the card holds it); a shadow keeps every section it was sent, so splitting it would "
                       "not fit either: turn off device parameters to shrink it")
             return
-        self.seq += 1
-        token = self.prefix + "-" + str(self.seq)
+        token = self.prefix + "-" + str(self.seq + 1)
         payload = '{"state":{"reported":' + text + '},"clientToken":"' + token + '"}'
         text = None
         if self.limit and len(payload) > self.limit:
-            self.too_big += 1
-            self._say("an update of " + str(len(payload)) + " bytes is " + _BUFFER + " (" + BUFFER.key + " = "
+            self._too_big("an update of " + str(len(payload)) + " bytes is " + _BUFFER + " (" + BUFFER.key + " = "
                       + str(self.limit) + "): not sent (the card holds it); set it to 0 or at least "
                       + str(len(payload)))
             return
+        self.seq += 1
+        self.too_big_said = False
         self.last_sent = now
         if self.verifying or self.confirm_accepted:
             if len(tokens) >= 10:  # AWS allows 10 requests in flight per connection
@@ -523,6 +523,14 @@ class AWSClient:
             self._lost(_why(err, self.server, self.port))
             return
         self.sent += 1
+
+    def _too_big(self, text):
+        """An update not sent for its size: counted each time, said once until one goes out again."""
+        self.too_big += 1
+        if not self.too_big_said:
+            self.too_big_said = True
+            self.last_error = text
+            self.app.warn("AWS IoT: " + text)
 
     def _publish_qos1(self, payload, token, now):
         """A QoS 1 PUBLISH without waiting: MiniMQTT's publish() would hold the loop until the PUBACK."""
