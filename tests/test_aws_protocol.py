@@ -331,3 +331,144 @@ def test_limits_and_checks_are_named_while_logging_goes_on(aws_standin, ntp_serv
     assert ("is larger than Buffer Size (AWS_IOT_BUFFER_SIZE = 200): not sent (the card holds it); set it to 0 or "
             "at least") in small.console()
     assert not aws_standin.accepted("ProtoSmall") and counters(small_status)["too big"] >= 3
+
+
+# --- !aws, and what counts as delivered --------------------------------------------------------
+
+def test_status_and_only_confirmed_updates_count(aws_standin, ntp_server, tmp_path):
+    """The broker black-holed after connect (stopped by its PID: TCP still takes the bytes, nothing
+    answers), then running again, then killed and restarted."""
+    ntp = "127.0.0.1:%d" % ntp_server.port
+    logger = Logger(tmp_path, toml(ntp, interval=200, extra=aws_toml(aws_standin)), aws_standin)
+    stopped = False
+    try:
+        logger.wait("delivered (PUBACK)", count=3)
+        first = logger.status()
+        os.kill(aws_standin.broker.pid, signal.SIGSTOP)
+        stopped = True
+        time.sleep(0.5)  # a PUBACK already on its way has come
+        held = counters(logger.status())
+        logger.wait("[W] AWS IoT: connection lost (no PUBACK from localhost:%d for update " % aws_standin.port,
+                    timeout=20)
+        black = logger.status()
+        os.kill(aws_standin.broker.pid, signal.SIGCONT)
+        stopped = False
+        logger.wait("[I] AWS IoT: connected to", count=2, timeout=30)
+        logger.wait("delivered (PUBACK)", count=logger.count("delivered (PUBACK)") + 1)
+        aws_standin.restart_broker()
+        logger.wait("[I] AWS IoT: connected to", count=3, timeout=30)
+        logger.wait("delivered (PUBACK)", count=logger.count("delivered (PUBACK)") + 1)
+        last = logger.status()
+    finally:
+        if stopped:
+            os.kill(aws_standin.broker.pid, signal.SIGCONT)
+        logger.stop()
+    # After a few updates: connected, since when, sent = confirmed, no reconnect, no error.
+    assert first[0].startswith("[I] AWS IoT: connected to localhost:%d since 20" % aws_standin.port), first
+    figures = counters(first)
+    assert figures["sent"] == figures["confirmed"] >= 3 and figures["rejected"] == 0, first
+    assert first[2] == "[I] AWS IoT: reconnects 0; last error: none"
+    # Black-holed: updates went on being sent, none was counted as delivered, and the loop never waited.
+    during = counters(black)
+    assert during["confirmed"] == held["confirmed"], (held, black)
+    assert during["sent"] >= held["sent"] + 5, (held, black)
+    assert black[0].startswith("[I] AWS IoT: not connected"), black
+    assert "last error: no PUBACK from localhost" in black[2] and "update(s) not confirmed" in black[2], black
+    assert logger.largest_gap() <= 200 + 150, logger.largest_gap()  # no stall, broker restart included
+    # After the broker came back and was restarted: connected again since later, two reconnects, the last error.
+    assert last[0].startswith("[I] AWS IoT: connected to localhost:%d since 20" % aws_standin.port)
+    assert last[0].split(" since ")[1] > first[0].split(" since ")[1]
+    # Two reconnects; a third when the logger was back before the stand-in's shadow service (its first
+    # update after a connect must be accepted within 10 s, or it connects again).
+    assert last[2].startswith(("[I] AWS IoT: reconnects 2; last error: the broker closed the connection", "[I] AWS IoT: reconnects 3; last error: no answer from the Thing's "
+                               "shadow")), last
+    after = counters(last)
+    assert after["confirmed"] > during["confirmed"] and after["sent"] >= after["confirmed"]
+
+
+# --- AWS's 8 KB state limit ---------------------------------------------------------------------
+
+# The simulated bus has at most three devices (about 450 bytes of JSON), so the firmware runs in
+# process here with an observation of 30 device sections (about 10 KB), as a bus full of sensors
+# would make; everything else is as on the board: App, the plugin, its MQTT client, the stand-in.
+BIG_DRIVER = r"""
+import os, sys, time
+sys.path.insert(0, %(repo)r)
+from host.__main__ import stand_ins_first
+stand_ins_first()
+from host import runtime
+runtime.DRIVE, runtime.SD_DIR = %(drive)r, %(sd)r
+runtime.WIFI_NETWORKS = {"SimNet": "simpass"}
+os.chdir(%(root)r)
+import wifi
+wifi.radio.connect("SimNet", "simpass")
+from adafruit_ticks import ticks_ms
+from core.app import App
+from core.observation import Observation, Section
+app = App()
+app.boot()
+aws = [p for n, p in app.plugins if n == "iot.aws"][0]
+small = app.observation
+big = Observation([app.general] + [Section("Sensor [x%%02x]" %% i, ["Parameter number %%d" %% j for j in range(12)])
+                                   for i in range(30)])
+for section in big.sections[1:]:
+    section.values[:] = [12.5] * 12
+
+def run(observation, seconds, until=None):
+    app.observation = observation
+    end = time.monotonic() + seconds
+    due = 0
+    while time.monotonic() < end and not (until and until()):
+        now = ticks_ms()
+        if time.monotonic() >= due:
+            app.log(now)
+            due = time.monotonic() + 0.2
+        for _, poller in app.pollers:
+            poller.poll(now)
+        time.sleep(0.01)
+    print("PHASE sent %%d confirmed %%d too_big %%d" %% (aws.sent, aws.confirmed, aws.too_big), flush=True)
+
+print("BIG", len(big.json()), flush=True)
+run(small, 20, lambda: aws.confirmed >= 2)
+run(big, 3)
+run(small, 10, lambda: aws.confirmed >= 4)
+app.close()
+"""
+
+
+def test_a_state_over_8kb_is_never_sent(aws_standin, ntp_server, tmp_path):
+    drive, sd, root = tmp_path / "drive", tmp_path / "sd", tmp_path / "root"
+    for folder in (drive, sd, root):
+        folder.mkdir()
+    (root / "sd").mkdir()
+    os.symlink(drive / "settings.toml", root / "settings.toml")
+    (drive / "settings.toml").write_text(toml("127.0.0.1:%d" % ntp_server.port, extra=wide_toml(
+        aws_standin, "ProtoBig")) + 'PLUGINS = "iot.aws"\n')
+    copy_device_files(aws_standin.certs, str(sd))
+    (sd / "wide.crt").write_text(open(aws_standin.certs.service_cert).read())
+    (sd / "wide.key").write_text(open(aws_standin.certs.service_key).read())
+    script = BIG_DRIVER % {"repo": REPO, "drive": str(drive), "sd": str(sd), "root": str(root)}
+    out = subprocess.run([PYTHON, "-c", script], cwd=str(root), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    lines = out.stdout.splitlines()
+    size = int([line for line in lines if line.startswith("BIG")][0].split()[1])
+    assert size > 8192
+    phases = [[int(w) for w in line.split()[2::2]] for line in lines if line.startswith("PHASE")]
+    (sent0, confirmed0, big0), (sent1, confirmed1, big1), (sent2, confirmed2, big2) = phases
+    assert big0 == 0 and sent1 == sent0 and big1 >= 10  # over 8 KB: never sent, every one counted
+    assert sent2 > sent1 and confirmed2 >= 4 and big2 == big1  # smaller again: sent again
+    said = [line for line in lines if "over AWS's 8 KB shadow state limit" in line]
+    assert len(said) == 1 and said[0].startswith("[W] AWS IoT: an observation of "), said
+    assert abs(int(said[0].split(" of ")[1].split()[0]) - size) < 20, (said, size)  # its size, in bytes
+    assert all(len(json.dumps(u["state"], separators=(",", ":"))) < 8192 for u in aws_standin.accepted("ProtoBig"))
+    assert not aws_standin.rejected("ProtoBig")
+    # Why it is not split by section: the shadow keeps every section it was sent, and the 8 KB
+    # counts the whole state, so the second half of a split is refused (413) by the stand-in as by AWS.
+    half = {"Sensor %d" % i: {"Parameter number %d" % j: 12.5 for j in range(12)} for i in range(15)}
+    cloud_update(aws_standin, "ProtoSplit", {"reported": half})
+    cloud_update(aws_standin, "ProtoSplit", {"reported": {k.replace("Sensor", "Other"): v for k, v in half.items()}})
+    deadline = time.monotonic() + 10
+    while not aws_standin.rejected("ProtoSplit") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(aws_standin.accepted("ProtoSplit")) == 1
+    assert [r["code"] for r in aws_standin.rejected("ProtoSplit")] == [413]
