@@ -5,10 +5,13 @@ NTP_TIMEOUT_S. Failures back off with jitter (1 s doubling to a cap), so the log
 waits on the network for longer than one step. A dropped network is announced once and
 rejoined; the NTP answer sets the RTC and the observation's wall clock (App.wall), which
 follows without running backwards.
+
+Only the poll's checks stay resident: the settings read at start, a join and an NTP query with
+its clock setting are in core/netsteps.py, imported for each and released after (core.app.release).
 """
 import random
 
-from adafruit_ticks import ticks_add, ticks_diff, ticks_ms
+from adafruit_ticks import ticks_add, ticks_diff
 
 JOIN_TIMEOUT_S = 3
 NTP_TIMEOUT_S = 0.5
@@ -60,31 +63,29 @@ def get(app):
     return _net
 
 
-def split_host(text, port):
-    """"name" or "name:port" -> (name, port)."""
-    name, sep, tail = text.strip().rpartition(":")
-    if sep and tail.isdigit() and name:
-        return name, int(tail)
-    return text.strip(), port
+def step(name, *args):
+    """core.netsteps.<name>(*args), imported for the call and released after it."""
+    from core import netsteps
+    try:
+        return getattr(netsteps, name)(*args)
+    finally:
+        from core.app import release
+        release(("core.netsteps",))
 
 
 class Net:
+    # Set by netsteps.settings() at start (annotations only: no code on the board).
+    networks: list
+    enabled: bool
+    ntp_on: bool
+    servers: list
+    ntp_interval_ms: int
+
     def __init__(self, app):
         import wifi
-        from core.app import NTP, WIFI, WIFI_ENABLED
 
         self.app = app
         self.radio = wifi.radio
-        get = app.settings.get
-        self.networks = []  # (ssid, password) in order; CIRCUITPY_WIFI_* is network 1 (core/boot.py)
-        self.enabled = get(WIFI_ENABLED)
-        for i in range(0, len(WIFI), 2):
-            ssid = get(WIFI[i])
-            if ssid:
-                self.networks.append((ssid, get(WIFI[i + 1])))
-        self.ntp_on = get(NTP[0])
-        self.servers = [s for s in (get(NTP[1]), get(NTP[2])) if s]
-        self.ntp_interval_ms = get(NTP[3]) * 1000
         self.up = False
         self.ssid = ""
         self.next = 0  # the network to try next
@@ -96,6 +97,7 @@ class Net:
         self.said = None  # the last trouble announced, so each is said once
         self.ntp_said = None
         self.pool = None
+        step("settings", self)  # networks, enabled, ntp_on, servers, ntp_interval_ms
 
     def socket_pool(self):
         if self.pool is None:
@@ -117,88 +119,12 @@ class Net:
                 info = radio.ap_info
                 self.ssid = info.ssid if info is not None else self.ssid
                 self.app.info("WiFi: joined \"" + self.ssid + "\" (" + str(radio.ipv4_address) + ")")
-            self._ntp(now)
+            if (self.ntp_on and self.servers and (self.sync_at is None or ticks_diff(now, self.sync_at) >= 0)
+                    and self.ntp_backoff.ready(now)):
+                step("ntp", self, now)
             return
         if self.up:
             self.up = False
             self.app.warn("WiFi: lost \"" + self.ssid + "\"; rejoining (logging goes on)")
         if self.join_backoff.ready(now):
-            self._join(now)
-
-    def _join(self, now):
-        if not self.enabled:
-            self._trouble("WiFi: off (WiFi Network / Enabled, WIFI_ENABLED): the IoT services wait", now)
-            return
-        if not self.networks:
-            self._trouble("WiFi: no network configured (WIFI_NETWORK_NAME or CIRCUITPY_WIFI_SSID): the "
-                          "IoT services wait", now)
-            return
-        ssid, password = self.networks[self.next % len(self.networks)]
-        self.next += 1
-        try:
-            self.radio.connect(ssid, password, timeout=JOIN_TIMEOUT_S)
-        except (ConnectionError, OSError, RuntimeError, ValueError) as err:
-            self._trouble("WiFi: cannot join \"" + ssid + "\" (" + (str(err) or type(err).__name__) + ")", now)
-            return
-        self.ssid = ssid
-
-    def _trouble(self, text, now):
-        wait = self.join_backoff.failed(now)
-        if text != self.said:
-            self.said = text
-            self.app.warn(text + "; trying again in " + str(wait // 1000 + 1) + " s, then less often")
-
-    def _ntp(self, now):
-        if not self.ntp_on or not self.servers:
-            return
-        if self.sync_at is not None and ticks_diff(now, self.sync_at) < 0:
-            return
-        if not self.ntp_backoff.ready(now):
-            return
-        server = self.servers[self.ntp_server % len(self.servers)]
-        name, port = split_host(server, 123)
-        import sys
-        try:
-            import adafruit_ntp
-            ntp = adafruit_ntp.NTP(self.socket_pool(), server=name, port=port, socket_timeout=NTP_TIMEOUT_S)
-            epoch_ms = ntp.utc_ns // 1000000
-        except (OSError, ArithmeticError, RuntimeError, ValueError) as err:
-            self.ntp_server += 1  # the other server next time
-            wait = self.ntp_backoff.failed(now)
-            text = "NTP: no answer from " + server + " (" + (str(err) or type(err).__name__) + ")"
-            if text != self.ntp_said:
-                self.ntp_said = text
-                self.app.warn(text + "; trying again in " + str(wait // 1000 + 1) + " s, then less often")
-            return
-        finally:
-            sys.modules.pop("adafruit_ntp", None)  # used once an hour: give its heap back
-        self.ntp_said = None
-        self.ntp_backoff.reset()
-        self._set_clock(epoch_ms, server)
-        self.sync_at = ticks_add(ticks_ms(), self.ntp_interval_ms)
-
-    def _set_clock(self, epoch_ms, server):
-        import rtc
-        import time
-        from core.timefmt import civil_from_days
-
-        secs = epoch_ms // 1000
-        days = secs // 86400
-        y, m, d = civil_from_days(days)
-        rest = secs % 86400
-        rtc.RTC().datetime = time.struct_time((y, m, d, rest // 3600, rest // 60 % 60, rest % 60,
-                                               (days + 3) % 7, -1, -1))
-        app = self.app
-        first = not self.synced
-        self.synced = True
-        # App.wall holds the time of the last observation: move it to what NTP says it was then.
-        step = app.wall.correct(epoch_ms - ticks_diff(ticks_ms(), app.last_ms))
-        if first or step > 1000 or step < -1000:
-            from core.timefmt import WallClock
-            text = "NTP: clock set from " + server + ": " + WallClock(epoch_ms).iso()
-            if step < 0:
-                text += (" (it was " + str(-step // 1000) + " s ahead: the log clock catches up at half speed,"
-                         " never running backwards)")
-            elif step > 1000:
-                text += " (+" + str(step // 1000) + " s)"
-            app.info(text)
+            step("join", self, now)

@@ -3,6 +3,12 @@
 # A property is a (section, name) pair in the original firmware's words, e.g.
 # ("AWS IoT", "Client Name"). Its settings.toml key, its JSON-file place, its menu line,
 # its NVM slot and its shadow-delta path all derive from it (compare flux-sdk's flxProperty).
+#
+# Each property's doc is written beside it in its plugin file, but a Prop keeps no doc (None):
+# the text lives only in the module's top-level code, which is freed once the import is done, so
+# the docs cost no heap while the logger runs (~80 bytes a property). What needs them (the menu,
+# tools/settings_doc.py) reads them with core.propdocs.docs(), which imports the module afresh
+# with docs kept. The same on the PC as on the board, so both print the same.
 
 from collections import namedtuple
 
@@ -10,6 +16,8 @@ BOOL = "bool"
 INT = "int"
 FLOAT = "float"
 STR = "str"
+
+_keep = [False]  # keep docs: only while core.propdocs reads them
 
 
 def settings_key(section, name):
@@ -34,6 +42,8 @@ _Prop = namedtuple("_Prop", ("section", "name", "kind", "default", "doc", "low",
 
 
 def Prop(section, name, kind, default, doc, low=None, high=None, choices=None, secret=False, key=None):
-    # One setting. `choices` (a tuple) makes it a pick-list; `low`/`high` bound numbers.
-    return _Prop(section, name, kind, default, doc, low, high, choices, secret,
+    # One setting. `choices` (a tuple) makes it a pick-list; `low`/`high` bound numbers. `doc` is
+    # kept only while _keep[0] (see above).
+    return _Prop(section, name, kind, default, doc if _keep[0] else None, low, high, choices, secret,
                  key or settings_key(section, name))
+

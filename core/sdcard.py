@@ -72,8 +72,11 @@ def where(path):
     shown = clip(path, 60)
     try:
         import storage
+        host_path = getattr(storage, "host_path", None)
+        real = host_path(path) if host_path is not None else None
+        return shown if real is None else shown + " (on this PC: " + clip(real, 200) + ")"
     except ImportError:
         return shown
-    host_path = getattr(storage, "host_path", None)
-    real = host_path(path) if host_path is not None else None
-    return shown if real is None else shown + " (on this PC: " + clip(real, 200) + ")"
+    finally:
+        from core.app import release
+        release(("core.clip",))  # a message's helper: loaded again when one needs it

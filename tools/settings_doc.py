@@ -15,7 +15,10 @@ END = "<!-- end of settings reference -->"
 
 
 def all_properties():
-    """[(origin, Prop)]: the core's, then each plugin file's, in declaration order."""
+    """[(origin, Prop)]: the core's, then each plugin file's, in declaration order, with their docs."""
+    from core import schema
+
+    schema._keep[0] = True  # a Prop keeps its doc only when asked (core/schema.py)
     from core import app
 
     out = [("core", prop) for prop in app.CORE_PROPERTIES]

@@ -31,6 +31,7 @@ KEEP_ALIVE = Prop(S, "Keep Alive", INT, 60, "MQTT keep-alive, s", low=30, high=1
 CONFIRM = Prop(S, "Confirmation", STR, "PUBACK",
                "What counts as delivered: the broker's PUBACK (QoS 1) or the shadow's update/accepted",
                choices=("PUBACK", "accepted"))
+# awsconnect.py unpacks this tuple in this order.
 PROPERTIES = (ENABLED, PORT, SERVER, TOPIC, CLIENT, BUFFER, USERNAME, PASSWORD, CA, CERT, KEY, CA_FILE, CERT_FILE,
               KEY_FILE, MIN_INTERVAL, KEEP_ALIVE, CONFIRM)
 
@@ -38,5 +39,9 @@ PROPERTIES = (ENABLED, PORT, SERVER, TOPIC, CLIENT, BUFFER, USERNAME, PASSWORD, 
 def setup(app):
     if not app.settings.get(ENABLED):
         return None  # nothing imported: a logger without IoT pays no heap for it
-    from plugins.iot import awsclient
-    return awsclient.start(app)
+    from core.app import release
+    from core.net import get
+    from plugins.iot.awsclient import AWSClient, status
+    release(("plugins.iot.aws",))  # this module: its Props live on in the settings, its docs and code go
+    app.commands["aws"] = (status, "AWS IoT connection: state, updates, last error")
+    return AWSClient(app, get(app))

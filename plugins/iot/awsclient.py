@@ -8,23 +8,26 @@ socket, is named once on the console, and waits a backoff (1 s doubling to 60 s,
 Nothing waits for an answer once connected: an update is written to the socket (QoS 1 with the
 PUBACK setting, QoS 0 with "accepted") and its PUBACK, update/accepted or update/rejected is read
 by a later poll, matched by packet id or clientToken. An update counts as confirmed only then.
+
+Only what runs while connected stays resident. What runs at a connect attempt (the settings and
+certificate checks, the TLS context, MQTT CONNECT) is in awsconnect.py, and what a rare event says
+(an error in a user's words, a rejection, !aws) in awswords.py: each imported when needed and
+released after (core.app.release), so their code and long messages cost heap only meanwhile.
 """
 import errno
-import json
-import os
 import random
 
-from adafruit_ticks import ticks_add, ticks_diff, ticks_ms
+from adafruit_ticks import ticks_diff, ticks_ms
 
 from core import net as netmod
-from core import sdcard
+from core.app import release
 try:
     from typing import Any
 except ImportError:
     pass
 
-from plugins.iot.aws import (BUFFER, CA, CA_FILE, CERT, CERT_FILE, CLIENT, CONFIRM, KEEP_ALIVE, KEY, KEY_FILE,
-                             MIN_INTERVAL, PASSWORD, PORT, SERVER, TOPIC, USERNAME)
+# awsconnect and awswords take the properties from here: plugins/iot/aws.py is released after setup.
+from plugins.iot.aws import PROPERTIES
 
 SOCKET_TIMEOUT_S = 1  # TCP connect and each TLS/MQTT read while connecting
 RECV_TIMEOUT_S = 2  # the longest wait for one broker answer while connecting (CONNACK, SUBACK)
@@ -35,44 +38,29 @@ STATE_LIMIT = 8192  # AWS: desired + reported state at most 8 KB
 TOKEN_WAIT_MS = 30000
 VERIFY_MS = 10000  # the first update after a connect must be accepted by the shadow by then
 THROTTLE_CAP_MS = 60000  # 429/500 double the time between updates up to this much extra
-INLINE_CERT = "aws-iot-cert.pem"
-INLINE_KEY = "aws-iot-key.pem"
-
-# mbedTLS and socket errors in a user's words.
-_TLS = {-0x2700: "the server's certificate was not verified by the CA certificate (wrong CA, or the clock)",
-        -0x7780: "the server refused the TLS connection (is the device certificate and key this Thing's, "
-                 "and active?)",
-        -0x7280: "the server closed the connection during the TLS handshake (device certificate refused?)"}
-_CODES = {400: "bad request", 401: "unauthorized", 403: "forbidden by the Thing's policy", 404: "not found",
-          409: "version conflict", 413: "payload too large", 429: "throttled: too many requests",
-          500: "AWS internal error"}
-# What each rejection means for the update and what happens next (AWS's Device Shadow error codes).
-_DROPPED = "; that update is dropped, not retried (the card holds it)"
-_NEXT = {400: _DROPPED + ": the shadow cannot take it as it is",
-         401: _DROPPED + ": is the certificate active and attached to the Thing?",
-         403: _DROPPED + ": does the certificate's policy allow iot:UpdateThingShadow on this Thing?",
-         409: "; updates carry no version, so the next one goes as usual",
-         413: _DROPPED + ": with it the shadow's state (reported, plus any desired set from the cloud) would be "
-                        "over AWS's 8 KB"}
-_BUFFER = "larger than Buffer Size"
-
-
-def start(app):
-    net = netmod.get(app)
-    client = AWSClient(app, net)
-    app.commands["aws"] = (status, "AWS IoT connection: state, updates, last error")
-    return client
 
 
 def status(app):
+    """!aws (registered by plugins/iot/aws.py while AWS IoT is enabled)."""
     for name, plugin in app.plugins:
-        if isinstance(plugin, AWSClient):
-            plugin.report()
-            return
-    app.info("AWS IoT is off (AWS_IOT_ENABLED)")
+        if name == "iot.aws":
+            _call("awswords", "report", plugin)
 
 
-def _make_client_class():
+_ON_DEMAND = ("plugins.iot.awsconnect", "plugins.iot.awswords")
+
+
+def _call(name, function, *args):
+    """function(*args) of plugins/iot/<name>.py, imported for the call; both on-demand modules are
+    released after it (awsconnect imports awswords)."""
+    module = __import__("plugins.iot." + name, None, None, (function,))
+    try:
+        return getattr(module, function)(*args)
+    finally:
+        release(_ON_DEMAND)
+
+
+def make_client_class():
     """MiniMQTT's client with a non-blocking first read, so polling for messages never waits."""
     from adafruit_minimqtt.adafruit_minimqtt import MQTT
 
@@ -99,67 +87,61 @@ def _make_client_class():
             size = super()._decode_remaining_length()
             if self.limit and size > self.limit:
                 from adafruit_minimqtt.adafruit_minimqtt import MMQTTException
-                raise MMQTTException("a " + str(size) + "-byte message from the broker is " + _BUFFER + " ("
-                                     + BUFFER.key + " = " + str(self.limit) + "): set it to 0 or at least "
-                                     + str(size))
+                raise MMQTTException(_call("awswords", "over_buffer", "broker", size, self.limit))
             return size
 
     return Client
 
 
 class AWSClient:
+    # Set by awsconnect.prepare() at boot, with what each means (annotations only: no code on the board).
+    client: Any
+    connected: bool
+    backoff: Any
+    problem: Any
+    waiting_for: Any
+    files_checked: Any
+    since: int
+    connected_wall: str
+    pending: Any
+    last_sent: Any
+    throttle_ms: int
+    sent: int
+    confirmed: int
+    rejected: int
+    skipped: int
+    too_big: int
+    too_big_said: bool
+    reconnects: int
+    connects: int
+    last_error: str
+    tokens: list
+    acks: list
+    pid: int
+    rejected_said: int
+    rejected_since: bool
+    throttle_hit: bool
+    seq: int
+    prefix: str
+    ping_at: Any
+    context: Any
+    verifying: bool
+    unsubscribe_due: bool
+    min_ms: int
+    confirm_accepted: bool
+    server: str
+    port: int
+    thing: str
+    topic: str
+    topic_bytes: bytes
+    keep_alive: int
+    limit: int
+    config_error: Any
+
     def __init__(self, app, net):
         self.app = app
         self.net = net
-        self.client: Any = None
-        self.connected = False
-        self.subscribed = False
-        self.backoff = netmod.Backoff(1000, CAP_MS)
-        self.problem = None  # the last trouble announced, so each is said once
-        self.waiting_for = None  # "config", "files", "clock", "network"
-        self.files_seen = None
-        self.files_checked = None
-        self.since = 0  # tick of the last connect
-        self.connected_wall = ""
-        self.pending = None  # the latest observation JSON not yet sent
-        self.last_sent = None
-        self.min_ms = app.settings.get(MIN_INTERVAL)
-        self.throttle_ms = 0
-        self.sent = 0
-        self.confirmed = 0
-        self.rejected = 0
-        self.skipped = 0
-        self.too_big = 0
-        self.too_big_said = False
-        self.reconnects = 0
-        self.connects = 0
-        self.last_error = ""
-        self.tokens = []  # [(token, tick sent)] awaiting update/accepted (first update, or "accepted" mode)
-        self.acks = []  # [(packet id, token, tick sent)] awaiting a PUBACK
-        self.pid = 0
-        self.rejected_said = 0  # the code of the last rejection named; repeats are only counted
-        self.rejected_since = False  # a rejection came since the last update was sent
-        self.throttle_hit = False  # a 429/500 came since the last update was sent
-        self.seq = 0
-        self.prefix = "%04x" % random.randint(0, 0xFFFF)
-        self.ping_at = None
-        self.context = None
-        self.verifying = True
-        self.unsubscribe_due = False
-        get = app.settings.get
-        self.confirm_accepted = get(CONFIRM) == "accepted"
-        self.server = get(SERVER).strip()
-        self.port = get(PORT)
-        self.thing = get(CLIENT).strip()
-        self.topic = get(TOPIC).strip() or "$aws/things/" + self.thing + "/shadow/update"
-        self.topic_bytes = self.topic.encode()
-        self.keep_alive = get(KEEP_ALIVE)
-        self.limit = get(BUFFER)
-        self.config_error = self._check_config()
-        if self.config_error:
-            self._say(self.config_error + "; AWS IoT waits until the settings change (logging goes on)")
-
-    # --- the console ---------------------------------------------------------------------
+        _call("awsconnect", "prepare", self)  # the state (listed there) and the settings, checked
 
     def _say(self, text, warn=True):
         if text == self.problem:
@@ -170,129 +152,6 @@ class AWSClient:
             self.app.warn("AWS IoT: " + text)
         else:
             self.app.info("AWS IoT: " + text)
-
-    def report(self):
-        app = self.app
-        if self.connected:
-            secs = ticks_diff(ticks_ms(), self.since) // 1000
-            state = ("connected to " + self.server + ":" + str(self.port) + " since " + self.connected_wall
-                     + " (" + str(secs) + " s)")
-        else:
-            state = "not connected (" + (self.waiting_for or "connecting") + ")"
-        app.info("AWS IoT: " + state)
-        app.info("AWS IoT: updates sent " + str(self.sent) + ", confirmed " + str(self.confirmed) + " ("
-                 + ("update/accepted" if self.confirm_accepted else "PUBACK") + "), rejected " + str(self.rejected)
-                 + ", replaced by a newer one " + str(self.skipped) + ", too big " + str(self.too_big))
-        app.info("AWS IoT: reconnects " + str(self.reconnects) + "; last error: " + (self.last_error or "none"))
-
-    # --- checks ---------------------------------------------------------------------------
-
-    def _check_config(self):
-        if not self.server:
-            return "Server (AWS_IOT_SERVER) is empty: set it to the Thing's endpoint (Device Shadow URL host)"
-        if not self.thing:
-            return "Client Name (AWS_IOT_CLIENT_NAME) is empty: set it to the Thing's name"
-        if self.port == 1883:
-            return ("Port (AWS_IOT_PORT) is 1883, MQTT without TLS: AWS IoT needs 8883 (TLS with the device "
-                    "certificate); nothing is sent")
-        prefix = "$aws/things/" + self.thing + "/shadow/"
-        if not (self.topic.startswith(prefix) and self.topic.endswith("/update")):
-            return ("MQTT Topic (AWS_IOT_MQTT_TOPIC) \"" + self.topic + "\" is not this Thing's shadow update "
-                    "topic $aws/things/" + self.thing + "/shadow/update")
-        return None
-
-    def _cert_sources(self):
-        """[(property, inline PEM, file name)] for the CA, the certificate and the key."""
-        get = self.app.settings.get
-        return ((CA, get(CA), get(CA_FILE)), (CERT, get(CERT), get(CERT_FILE)), (KEY, get(KEY), get(KEY_FILE)))
-
-    def _files(self, now):
-        """Check the certificate files and inline PEM; build the TLS context. None if not ready (said why)."""
-        if self.context is not None:
-            return self.context
-        if self.files_checked is not None and ticks_diff(now, self.files_checked) < CARD_CHECK_MS:
-            return None
-        self.files_checked = now
-        paths = []
-        ca_text = None
-        for prop, inline, name in self._cert_sources():
-            inline = _clean(inline)
-            if inline:
-                error = _pem_error(inline, prop is KEY)
-                if error:
-                    return self._wait_files(prop.name + " (" + prop.key + ") " + error)
-                if prop is CA:
-                    ca_text = inline
-                    continue
-                path = self._write_inline(prop, inline)
-                if path is None:
-                    return None
-                paths.append(path)
-                continue
-            name = name.strip()
-            if not name:
-                if prop is CA:
-                    continue  # the board's built-in CA bundle (it has Amazon's roots)
-                return self._wait_files(prop.name + " and " + _file_prop(prop).name + " are both empty: AWS IoT "
-                                        "needs the Thing's " + ("device certificate" if prop is CERT else "private key"))
-            if not sdcard.mounted() and sdcard.mount(self.app.settings.get) is not None:
-                return self._wait_files("no SD card for " + _file_prop(prop).name + " \"" + name + "\"")
-            path = sdcard.ROOT + "/" + name.lstrip("/")
-            try:
-                with open(path, "r") as f:
-                    text = f.read(16384)
-            except (OSError, UnicodeError) as err:
-                return self._wait_files(_file_prop(prop).name + ": " + path + " " + (
-                    "is missing on the card" if _errno(err) == errno.ENOENT else "cannot be read (" + str(err) + ")"))
-            error = _pem_error(text, prop is KEY)
-            if error:
-                return self._wait_files(_file_prop(prop).name + ": " + path + " " + error)
-            if prop is CA:
-                ca_text = text
-            else:
-                paths.append(path)
-            text = None
-        import ssl
-        context = ssl.create_default_context()
-        if ca_text:
-            context.load_verify_locations(cadata=ca_text)
-        try:
-            context.load_cert_chain(paths[0], paths[1])
-        except (OSError, ValueError) as err:
-            return self._wait_files("the device certificate or key cannot be loaded (" + str(err) + ")")
-        # The board parses the PEM when wrapping a socket: try it now, so a bad one is named, not leaked.
-        pool = self.net.socket_pool()
-        sock = pool.socket(pool.AF_INET, pool.SOCK_STREAM)
-        try:
-            context.wrap_socket(sock, server_hostname=self.server).close()
-        except ValueError as err:
-            return self._wait_files("the certificates or key are not valid (" + str(err) + ")")
-        finally:
-            sock.close()
-        self.context = context
-        if self.waiting_for == "files":
-            self._say("certificate files found", warn=False)
-        return context
-
-    def _wait_files(self, text):
-        self.waiting_for = "files"
-        self._say(text + "; waiting for the card or the settings to change (logging goes on)")
-        return None
-
-    def _write_inline(self, prop, text):
-        """load_cert_chain takes only paths: inline PEM goes to the card first."""
-        if not sdcard.mounted() and sdcard.mount(self.app.settings.get) is not None:
-            self._wait_files(prop.name + " is inline, but the board's TLS reads it only from a file and there "
-                             "is no SD card to write it to")
-            return None
-        path = sdcard.ROOT + "/" + (INLINE_KEY if prop is KEY else INLINE_CERT)
-        try:
-            with open(path, "w") as f:
-                f.write(text)
-        except OSError as err:
-            self._wait_files(prop.name + ": cannot write " + path + " (" + str(err) + ")")
-            return None
-        return path
 
     # --- the loop -------------------------------------------------------------------------
 
@@ -315,7 +174,7 @@ class AWSClient:
             self._receive(now)
             if self.connected and self.unsubscribe_due and not self.acks:
                 self.unsubscribe_due = False
-                self._unsubscribe_accepted()
+                _call("awsconnect", "unsubscribe_accepted", self)
                 return
             if self.connected:
                 self._send(now)
@@ -323,65 +182,19 @@ class AWSClient:
         if not self.backoff.ready(now):
             return
         if not net.clock_ok():
-            self.waiting_for = "clock"
-            self._say("waiting for the clock: it reads " + self.app.wall.iso()[:10] + " and no NTP answer has "
-                      "come" + ("" if net.ntp_on else " (NTP Client is off)")
-                      + "; a TLS handshake now would fail on the certificate dates", warn=False)
+            if self.waiting_for != "clock":
+                self.waiting_for = "clock"
+                _call("awswords", "no_clock", self)
             return
-        if self._files(now) is None:
-            return
-        self.waiting_for = None
-        self._connect(now)
+        if (self.context is None and self.files_checked is not None
+                and ticks_diff(now, self.files_checked) < CARD_CHECK_MS):
+            return  # certificate files missing: looked for again every few seconds
+        _call("awsconnect", "attempt", self, now)
 
-    def _connect(self, now):
-        client = self.client
-        if client is None:
-            Client = _make_client_class()
-            get = self.app.settings.get
-            user = get(USERNAME)
-            client = Client(broker=self.server, port=self.port, username=user or None,
-                            password=get(PASSWORD) if user else None, client_id=self.thing, is_ssl=True,
-                            keep_alive=self.keep_alive, recv_timeout=RECV_TIMEOUT_S, socket_timeout=SOCKET_TIMEOUT_S,
-                            connect_retries=1, socket_pool=self.net.socket_pool(), ssl_context=self.context)
-            client.limit = self.limit
-            if self.limit:
-                client.mqtt_msg = self.limit
-            client.on_message = self._message
-            self.client = client
-        try:
-            client._connect()  # one attempt: connect() would retry and sleep inside the log loop
-            # update/accepted is followed until the shadow has accepted one update on this connection (a
-            # broker may take a PUBACKed update its policy drops); with PUBACK confirmation, then let go.
-            client.subscribe([(self.topic + "/rejected", 0), (self.topic + "/accepted", 0)])
-        except Exception as err:  # OSError, RuntimeError, MMQTTException, MemoryError: all close the socket
-            self._close()
-            self._failed(_why(err, self.server, self.port), now)
-            return
-        self.connected = True
-        self.connects += 1
-        if self.connects > 1:
-            self.reconnects += 1
-        self.backoff.reset()
-        self.since = ticks_ms()
-        self.connected_wall = self.app.wall.iso() if self.app.wall.is_set() else "start + " + str(
-            self.app.uptime.epoch_ms() // 1000) + " s"
-        self.problem = None
-        self.ping_at = None
-        self.verifying = True
-        self.tokens = []
-        self.acks = []
-        self.unsubscribe_due = False
-        self.app.info("AWS IoT: connected to " + self.server + ":" + str(self.port) + " as " + self.thing
-                      + "; shadow updates go to " + self.topic)
-
-    def _failed(self, text, now):
-        wait = self.backoff.failed(now)
-        if text != self.problem:
-            self._say(text + "; nothing sent, logging goes on; trying again in " + str(wait // 1000 + 1)
-                      + " s, then less often")
-            self.problem = text
-
-    def _lost(self, text):
+    def _lost(self, text, err=None):
+        """The link is gone (`text`, or `err` named in a user's words): closed, and reconnected later."""
+        if err is not None:
+            text = _call("awswords", "why", err, self.server, self.port)
         self._close()
         self.last_error = text
         self.app.warn("AWS IoT: connection lost (" + text + "); reconnecting (logging goes on)")
@@ -398,26 +211,6 @@ class AWSClient:
             client._sock = None
         client._is_connected = False
         client._subscribed_topics = []
-
-    def _unsubscribe_accepted(self):
-        """UNSUBSCRIBE from update/accepted; its UNSUBACK is read by _receive (MiniMQTT's unsubscribe()
-        waits for it, and never gives up on a broker that stopped answering)."""
-        client = self.client
-        topic = (self.topic + "/accepted").encode()
-        self.pid = self.pid % 0xFFFF + 1
-        packet = bytearray(b"\xa2")
-        client._encode_remaining_length(packet, 4 + len(topic))
-        packet.append(self.pid >> 8)
-        packet.append(self.pid & 0xFF)
-        packet.append(len(topic) >> 8)
-        packet.append(len(topic) & 0xFF)
-        try:
-            client._send_bytes(packet)
-            client._send_bytes(topic)
-        except Exception as err:
-            self._lost(_why(err, self.server, self.port))
-            return
-        client._last_msg_sent_timestamp = ticks_ms()
 
     def _receive(self, now):
         client = self.client
@@ -444,12 +237,10 @@ class AWSClient:
                 self.ping_at = now
         except Exception as err:
             client.peek = False
-            self._lost(_why(err, self.server, self.port))
+            self._lost("", err)
             return
         if self.acks and ticks_diff(now, self.acks[0][2]) > ACK_WAIT_MS:
-            self._lost("no PUBACK from " + self.server + ":" + str(self.port) + " for update " + self.acks[0][1]
-                       + " within " + str(ACK_WAIT_MS // 1000) + " s: the broker stopped answering; "
-                       + str(len(self.acks)) + " update(s) not confirmed")
+            self._lost(_call("awswords", "no_puback", self))
 
     def _puback(self, pid):
         acks = self.acks
@@ -466,13 +257,7 @@ class AWSClient:
             tokens.pop(0)  # neither confirmed nor rejected in time: counted as sent only
         if self.verifying and tokens:
             if ticks_diff(now, tokens[0][1]) > VERIFY_MS:
-                self.last_error = ("no answer from the Thing's shadow to update " + tokens[0][0] + " within "
-                                   + str(VERIFY_MS // 1000) + " s: the broker took it, the shadow did not answer "
-                                   "(is the certificate this Thing's, and does its policy allow the Thing's "
-                                   "shadow topics?)")
-                self.tokens = []
-                self._close()
-                self._failed(self.last_error, now)
+                _call("awswords", "no_shadow_answer", self, now)
             return  # one update at a time until the shadow has answered once
         if self.pending is None:
             return
@@ -484,7 +269,7 @@ class AWSClient:
         if throttle != self.throttle_ms:
             self.throttle_ms = throttle if throttle >= self.min_ms else 0
             if not self.throttle_ms:
-                self.app.info("AWS IoT: no longer throttled; one update every " + _secs(self.min_ms))
+                _call("awswords", "unthrottled", self)
         self.throttle_hit = False
         if not self.rejected_since:
             self.rejected_said = 0  # the last update went through: a new rejection is named again
@@ -495,17 +280,13 @@ class AWSClient:
         if size > 2000:  # a character may take up to 4 bytes: count the bytes AWS counts
             size = len(text.encode())
         if size + 13 > STATE_LIMIT:  # {"reported":...}: AWS's 8 KB counts desired + reported
-            self._too_big("an observation of " + str(size) + " bytes is over AWS's 8 KB shadow state limit: not "
-                      "sent (the card holds it); a shadow keeps every section it was sent, so splitting it would "
-                      "not fit either: turn off device parameters to shrink it")
+            _call("awswords", "too_big", self, "over_state", size)
             return
         token = self.prefix + "-" + str(self.seq + 1)
         payload = '{"state":{"reported":' + text + '},"clientToken":"' + token + '"}'
         text = None
         if self.limit and len(payload) > self.limit:
-            self._too_big("an update of " + str(len(payload)) + " bytes is " + _BUFFER + " (" + BUFFER.key + " = "
-                      + str(self.limit) + "): not sent (the card holds it); set it to 0 or at least "
-                      + str(len(payload)))
+            _call("awswords", "too_big", self, "over_buffer", len(payload))
             return
         self.seq += 1
         self.too_big_said = False
@@ -520,17 +301,9 @@ class AWSClient:
             else:
                 self._publish_qos1(payload, token, now)
         except Exception as err:
-            self._lost(_why(err, self.server, self.port))
+            self._lost("", err)
             return
         self.sent += 1
-
-    def _too_big(self, text):
-        """An update not sent for its size: counted each time, said once until one goes out again."""
-        self.too_big += 1
-        if not self.too_big_said:
-            self.too_big_said = True
-            self.last_error = text
-            self.app.warn("AWS IoT: " + text)
 
     def _publish_qos1(self, payload, token, now):
         """A QoS 1 PUBLISH without waiting: MiniMQTT's publish() would hold the loop until the PUBACK."""
@@ -570,50 +343,12 @@ class AWSClient:
 
     def _message(self, client, topic, message):
         self.ping_at = None
-        token = _field(message, "clientToken")
+        token = field(message, "clientToken")
         if topic.endswith("/accepted"):
             if token:
-                self._confirmed(token, _field(message, "version"))
-            return
-        if not topic.endswith("/rejected"):
-            return
-        try:
-            doc = json.loads(message)
-            code = doc.get("code", 0)
-            text = doc.get("message", "")
-        except (ValueError, AttributeError):
-            code, text = 0, message[:80]
-        awaited = False  # not confirmed yet (awaiting update/accepted or its PUBACK)
-        for i in range(len(self.tokens)):
-            if self.tokens[i][0] == token:
-                self.tokens.pop(i)
-                awaited = True
-                break
-        for i in range(len(self.acks)):
-            if self.acks[i][1] == token:
-                self.acks.pop(i)
-                awaited = True
-                break
-        if not awaited and not (token and token.startswith(self.prefix)):
-            return  # another client's update on the same Thing
-        self.rejected += 1
-        self.rejected_since = True
-        if not awaited and self.confirmed:
-            self.confirmed -= 1  # its PUBACK only said the broker had it
-        what = str(code) + " " + _CODES.get(code, "rejected") + (": " + text if text else "")
-        self.last_error = "update " + (token or "?") + " rejected: " + what
-        if code == 429 or code == 500:
-            self.throttle_hit = True
-            self.throttle_ms = self.throttle_ms * 2 if self.throttle_ms else self.min_ms
-            if self.throttle_ms > THROTTLE_CAP_MS:
-                self.throttle_ms = THROTTLE_CAP_MS
-            what += "; slowing to one update every " + _secs(self.min_ms + self.throttle_ms)
-        elif code == self.rejected_said:
-            return  # the same again: counted (!aws), said once until an update is confirmed
-        else:
-            what += _NEXT.get(code, _DROPPED)
-        self.rejected_said = code
-        self.app.warn("AWS IoT: update " + (token or "?") + " rejected: " + what)
+                self._confirmed(token, field(message, "version"))
+        elif topic.endswith("/rejected"):
+            _call("awswords", "rejected", self, token, message)
 
     def close(self):
         client = self.client
@@ -625,41 +360,7 @@ class AWSClient:
         self._close()
 
 
-def _secs(ms):
-    return str(ms // 1000) + ("." + str(ms % 1000 // 100) if ms % 1000 >= 100 else "") + " s"
-
-
-def _clean(text):
-    """PEM as pasted: stray \\r removed, literal \\n turned into line breaks."""
-    if not text:
-        return ""
-    text = text.replace("\r", "")
-    if "\\n" in text:
-        text = text.replace("\\n", "\n")
-    return text.strip()
-
-
-def _pem_error(text, key):
-    """Why text is not PEM of the expected kind, or None. Never quotes the text."""
-    if "-----BEGIN " not in text or "-----END " not in text:
-        return "is not PEM (no -----BEGIN/-----END lines)"
-    if key and "PRIVATE KEY-----" not in text:
-        return "is not a private key in PEM"
-    if not key and "CERTIFICATE-----" not in text:
-        return "is not a certificate in PEM"
-    return None
-
-
-def _file_prop(prop):
-    return CA_FILE if prop is CA else CERT_FILE if prop is CERT else KEY_FILE
-
-
-def _errno(err):
-    args = getattr(err, "args", ())
-    return args[0] if args and isinstance(args[0], int) else getattr(err, "errno", None)
-
-
-def _field(message, name):
+def field(message, name):
     """A top-level string or number field of a JSON message, without parsing a large document."""
     key = '"' + name + '":'
     at = message.rfind(key)
@@ -675,35 +376,3 @@ def _field(message, name):
     while end < len(message) and message[end] in "0123456789":
         end += 1
     return message[at:end]
-
-
-def _why(err, server, port):
-    """An exception from connecting or talking to the broker in a user's words."""
-    code = _errno(err)
-    where = server + ":" + str(port)
-    if code in _TLS:
-        return "TLS with " + where + ": " + _TLS[code]
-    if code == errno.ECONNREFUSED:
-        return "connection refused by " + where + " (is the Server and Port right?)"
-    if code == errno.ETIMEDOUT or code == errno.EAGAIN:
-        return "no answer from " + where + " within " + str(SOCKET_TIMEOUT_S) + " s"
-    if code == errno.EHOSTUNREACH:
-        return where + " unreachable"
-    name = type(err).__name__
-    text = str(err.args[0]) if getattr(err, "args", None) else str(err)
-    if name == "gaierror" or code == -2:
-        return "cannot resolve " + server + " (DNS)"
-    if _BUFFER in text:
-        return text
-    if "SUBACK Failure" in text:
-        return ("the broker refused the subscription to the Thing's shadow topics: the certificate's policy does "
-                "not allow them (is the certificate this Thing's?)")
-    if "Unauthorized" in text or "username/password" in text:
-        return "the broker refused the connection (" + text + ")"
-    if "No data received" in text:
-        return "no answer from " + where + " within " + str(RECV_TIMEOUT_S) + " s"
-    if "Unexpected error while waiting" in text:
-        return "the broker closed the connection"
-    if "Out of sockets" in text:
-        return "out of sockets"
-    return name + ": " + (text or "?") + " (" + where + ")"
