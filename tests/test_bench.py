@@ -111,6 +111,8 @@ def test_aws_figures(capsys):
     assert heap["connected"] and heap["connected_after_setup"], heap
     assert heap["pubacks"] >= 10 and heap["confirmed"] >= 10, heap  # the updates went through the VM's broker
     assert 0 < heap["boot"] < heap["conn"] and heap["sent"] > 0, heap
+    # Issue 6: the whole stack connected must leave the board's 163 KB room for TLS's ~36 KB.
+    assert heap["sent"] <= bench.AWS_TARGET_KB * 1024, heap
     assert "adafruit_minimqtt.adafruit_minimqtt" in heap["modules"] and "plugins.iot.awsclient" in heap["modules"]
     assert "adafruit_ntp" not in heap["modules"]  # NTP off here; imported only for a query anyway
     imp = bench.aws_heap_imports()

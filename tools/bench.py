@@ -939,6 +939,13 @@ def alloc_breakdown(calls: int = 200, float_calls: int = 10) -> dict:
 
 AWS_LIBS = ["adafruit_connection_manager", "adafruit_minimqtt.adafruit_minimqtt", "adafruit_ntp"]
 AWS_MODULES = ["core.net", "plugins.iot.aws", "plugins.iot.awsclient"]
+# Imported for a step and released after it (core.app.release): in the heap only meanwhile.
+AWS_ON_DEMAND = ["core.netsteps", "plugins.iot.awsconnect", "plugins.iot.awswords"]
+AWS_RELEASED = {"plugins.iot.aws": "released after setup; its Props stay in the settings",
+                "core.netsteps": "on demand: start, a WiFi join, an NTP query",
+                "plugins.iot.awsconnect": "on demand: boot check, each connect attempt",
+                "plugins.iot.awswords": "on demand: an error, a rejection, !aws",
+                "adafruit_ntp": "imported for an NTP query only, then released"}
 AWS_TARGET_KB = 128  # the whole stack with AWS IoT connected (issue 6)
 TLS_KB = 36  # one mbedTLS connection on the board (platform reference); no TLS in the VM
 THING = "TestThing23"
@@ -975,7 +982,7 @@ socketpool.peer = vmbroker.BrokerSocket
 wifi.radio.connected = True
 wifi.radio.ipv4_address = "10.0.0.2"
 wifi.radio.ap_info = None
-_R = {"base": 0, "cm": 0, "boot": 0, "conn": 0, "sent": 0}
+_R = {"base": 0, "cm": 0, "boot": 0, "conn": 0, "sent": 0, "attempt": 0, "words": 0}
 _TYPING = %r
 if _TYPING in sys.path:
     sys.path.remove(_TYPING)
@@ -1027,8 +1034,14 @@ def aws_heap(updates: int = 50) -> dict:
                 "_mark('boot')", "_step(4)\ngc.collect()\n", "_mark('conn')",
                 "print('@@AWSCONN', json.dumps([_aws.connected, _aws.confirmed, _aws.sent]))"] + steps + [
                 "_mark('sent')",
+                # A reconnect holds the connect code (plugins/iot/awsconnect.py) on top of it all, then TLS.
+                "import plugins.iot.awsconnect\ngc.collect()\n", "_mark('attempt')",
+                # A rejection or !aws while connected holds plugins/iot/awswords.py (TLS still open).
+                "from core.app import release\nrelease(['plugins.iot.awsconnect'])\n"
+                "import plugins.iot.awswords\ngc.collect()\n", "_mark('words')",
                 "print('@@AWSHEAP', json.dumps({'cm': _R['cm'] - _R['base'], 'boot': _R['boot'] - _R['base'],"
                 " 'conn': _R['conn'] - _R['base'], 'sent': _R['sent'] - _R['base'], 'updates_sent': _aws.sent,"
+                " 'attempt': _R['attempt'] - _R['base'], 'words': _R['words'] - _R['base'],"
                 " 'confirmed': _aws.confirmed, 'broker_publishes': vmbroker.BrokerSocket.publishes,"
                 " 'pubacks': vmbroker.BrokerSocket.pubacks, 'connected': _aws.connected,"
                 " 'modules': sorted(m for m in sys.modules if m.split('.')[0] in"
@@ -1050,7 +1063,7 @@ def aws_heap_imports(boot: dict | None = None) -> dict:
         boot = heap_after_boot(cycles=0)
     ours = [m for m in boot["imported"] if m.split(".")[0] in _OURS and m in boot["resident"]]
     base = import_order(ours)
-    extra = [m for m in import_order(base + AWS_MODULES) if m not in base]
+    extra = [m for m in import_order(base + AWS_MODULES + AWS_ON_DEMAND) if m not in base]
     res = bench_heap.bench_imports(LIBS + AWS_LIBS, base + extra)
     bad = [r for r in res["rows"] if r["status"] != "ok"]
     if bad:
@@ -1248,13 +1261,17 @@ def print_aws(aws: dict, aimp: dict, wire: dict, stall: dict) -> None:
     print("\n4. AWS IoT (iot.aws enabled, Confirmation PUBACK)")
     print("   Heap in the MicroPython 1.27 VM, each import on top of the default stack (KB):")
     for r in aimp["aws_libs"] + aimp["aws_ours"]:
-        note = "   (imported for an NTP query only, then released)" if r["name"] == "adafruit_ntp" else ""
-        print("     %-*s %8s%s" % (w, r["name"], _kb(r["bytes"]), note))
+        note = AWS_RELEASED.get(r["name"])
+        print("     %-*s %8s%s" % (w, r["name"], _kb(r["bytes"]), "   (" + note + ")" if note else ""))
     print("     %-*s %8s   ours %s" % (w, "= libraries", _kb(aimp["aws_libs_bytes"]), _kb(aimp["aws_ours_bytes"])))
+    print("   (a figure includes the qstr pool its import had to grow: the pool past 1270 names, ~9 KB, lands on")
+    print("   whichever import crosses it; identifiers and short strings stay interned after a release)")
     print("   Whole stack resident (the App on simulated devices, serial + SD CSV, AWS IoT), over a socket that")
     print("   answers as the broker and shadow do (host/vm/vmbroker.py: MQTT without TLS; the VM has no network):")
     for key, title in (("boot", "after App().boot()"), ("conn", "after connecting (first update accepted)"),
-                       ("sent", "after %d more updates (%d PUBACKs)" % (aws["updates"], aws["pubacks"]))):
+                       ("sent", "after %d more updates (%d PUBACKs)" % (aws["updates"], aws["pubacks"])),
+                       ("attempt", "a reconnect (awsconnect loaded), before TLS"),
+                       ("words", "a rejection or !aws (awswords loaded)")):
         print("     %-44s %8s KB = %3.0f%% of %d KB; + TLS ~%d KB on the board = %s KB (target <= %d)" % (
             title, _kb(aws[key]), 100.0 * aws[key] / 1024 / BUDGET_KB, BUDGET_KB, TLS_KB,
             _kb(aws[key] + TLS_KB * 1024), AWS_TARGET_KB))

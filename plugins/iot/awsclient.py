@@ -193,9 +193,9 @@ class AWSClient:
 
     def _lost(self, text, err=None):
         """The link is gone (`text`, or `err` named in a user's words): closed, and reconnected later."""
+        self._close()  # first: the socket's TLS memory goes before the words are loaded
         if err is not None:
             text = _call("awswords", "why", err, self.server, self.port)
-        self._close()
         self.last_error = text
         self.app.warn("AWS IoT: connection lost (" + text + "); reconnecting (logging goes on)")
         self.backoff.failed(ticks_ms())

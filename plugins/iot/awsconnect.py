@@ -1,7 +1,8 @@
 """AWS IoT, the connect attempt: the settings and certificate checks, the TLS context, one MQTT CONNECT.
 
-Imported by plugins/iot/awsclient.py for each attempt (and for the settings check at boot) and
-released after it: this code and its messages take heap only while a connection is being made.
+Imported by plugins/iot/awsclient.py for each attempt (and for the state and settings check at boot)
+and released after it: this code and its messages take heap only while a connection is being made
+(~5 KB in the VM, on top of the TLS handshake's; awswords only once an attempt has failed).
 Everything it keeps is on the AWSClient `c`.
 """
 import errno
@@ -13,7 +14,6 @@ from core import sdcard
 from core.net import Backoff
 from plugins.iot.awsclient import (CAP_MS, CARD_CHECK_MS, PROPERTIES, RECV_TIMEOUT_S, SOCKET_TIMEOUT_S,
                                    make_client_class)
-from plugins.iot.awswords import errno_of, failed, why
 
 (_, PORT, SERVER, TOPIC, CLIENT, BUFFER, USERNAME, PASSWORD, CA, CERT, KEY, CA_FILE, CERT_FILE, KEY_FILE,
  MIN_INTERVAL, KEEP_ALIVE, CONFIRM) = PROPERTIES  # plugins/iot/aws.py's order
@@ -111,6 +111,7 @@ def attempt(c, now):
         client.subscribe([(c.topic + "/rejected", 0), (c.topic + "/accepted", 0)])
     except Exception as err:  # OSError, RuntimeError, MMQTTException, MemoryError: all close the socket
         c._close()
+        from plugins.iot.awswords import failed, why  # only now: not in the heap during the TLS handshake
         failed(c, why(err, c.server, c.port), now)
         return
     c.connected = True
@@ -148,7 +149,7 @@ def unsubscribe_accepted(c):
         client._send_bytes(packet)
         client._send_bytes(topic)
     except Exception as err:
-        c._lost(why(err, c.server, c.port))
+        c._lost("", err)
         return
     client._last_msg_sent_timestamp = ticks_ms()
 
@@ -191,6 +192,7 @@ def _files(c, now):
             with open(path, "r") as f:
                 text = f.read(16384)
         except (OSError, UnicodeError) as err:
+            from plugins.iot.awswords import errno_of
             return _wait_files(c, _file_prop(prop).name + ": " + path + " " + (
                 "is missing on the card" if errno_of(err) == errno.ENOENT else "cannot be read (" + str(err) + ")"))
         error = _pem_error(text, prop is KEY)
