@@ -27,7 +27,8 @@ def all_properties():
         if name.endswith("__init__"):
             continue
         module = importlib.import_module(name)
-        out += [(name[len("plugins."):], prop) for prop in getattr(module, "PROPERTIES", ())]
+        seen = set(id(prop) for _, prop in out)  # a helper module may import its plugin's PROPERTIES
+        out += [(name[len("plugins."):], prop) for prop in getattr(module, "PROPERTIES", ()) if id(prop) not in seen]
     return out
 
 
