@@ -149,7 +149,8 @@ SEED = """{
 def test_datalogger_json_seeds_the_nvm_once_and_saved_settings_win(tmp_path):
     board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 1000\nWIFI_PASSWORD = \"from-toml\"\n")
     (board.sd / "datalogger.json").write_text(SEED)
-    lines, _ = board.run_until(BOOTED)  # the NVM is seeded at the end of boot
+    # The NVM is seeded at the end of boot; AWS IoT looks for its files on its first poll after it.
+    lines, _ = board.run_until(both(BOOTED, "is missing on the card; waiting"))
     said = "\n".join(messages(lines))
     assert "Settings restored from sd/datalogger.json" in said
     assert "LOGGING_TIMER_INTERVAL = 1000 is hidden by the saved value 250" in said
