@@ -86,6 +86,7 @@ class App:
         self.time_mode = MODES.index(TIMESTAMP.default)
         self.tz = None
         self.nvm = None
+        self.circuitpy_wifi = None  # (ssid, password) tried before WiFi network 1 (core/boot.py)
         self.console = Console(self)
         self.general = Section("General", ())  # laid out at boot
         self.observation = Observation([])

@@ -27,7 +27,7 @@ def boot(app):
         app.info("Settings restored from " + sdcard.where(where))
     resolver.restore(sections, where)
     resolver.declare(CORE_PROPERTIES)
-    _wifi_from_circuitpy(app.settings, getter, WIFI)
+    _wifi_from_circuitpy(app, getter, WIFI)
     app.interval_ms = app.settings.get(INTERVAL)
     released = load_plugins(app, resolver, app.settings.get(PLUGINS))
     resolver.report_unknown()
@@ -39,11 +39,16 @@ def boot(app):
     return released
 
 
-def _wifi_from_circuitpy(settings, getter, wifi):
-    """CIRCUITPY_WIFI_SSID/PASSWORD are the first network unless WiFi 1 is set explicitly."""
-    if settings.sources[wifi[0].key] != "default" or not getter:
+def _wifi_from_circuitpy(app, getter, wifi):
+    """CIRCUITPY_WIFI_SSID/PASSWORD are network 1 unless it is set explicitly; then they are tried
+    before it (app.circuitpy_wifi)."""
+    settings = app.settings
+    ssid = getter("CIRCUITPY_WIFI_SSID") if getter else None
+    if not ssid:
         return
-    ssid = getter("CIRCUITPY_WIFI_SSID")
+    if settings.sources[wifi[0].key] != "default":
+        app.circuitpy_wifi = (str(ssid), str(getter("CIRCUITPY_WIFI_PASSWORD") or ""))
+        return
     if ssid:
         settings.values[wifi[0].key] = str(ssid)
         settings.sources[wifi[0].key] = "CIRCUITPY_WIFI_SSID"

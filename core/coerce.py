@@ -21,45 +21,45 @@ def coerce(prop, raw):
                 return True
             if low in ("0", "false"):
                 return False
-        raise ValueError("expected 0/1 or \"true\"/\"false\", got " + _show(raw))
+        raise ValueError("expected 0/1 or \"true\"/\"false\", got " + _show(prop, raw))
     if kind == STR:
         if not isinstance(raw, str):
-            raise ValueError("expected a quoted string, got " + _show(raw))
+            raise ValueError("expected a quoted string, got " + _show(prop, raw))
         # Credentials pasted from a web page often carry a stray \r or blanks (see the original's issues).
         value = raw.strip()
         if prop.choices:
             for choice in prop.choices:
                 if choice.lower() == value.lower():
                     return choice
-            raise ValueError("expected one of " + ", ".join(prop.choices) + "; got " + _show(raw))
+            raise ValueError("expected one of " + ", ".join(prop.choices) + "; got " + _show(prop, raw))
         return value
     if kind == INT:
         if raw is True or raw is False:
-            raise ValueError("expected an integer, got " + _show(raw))
+            raise ValueError("expected an integer, got " + _show(prop, raw))
         if isinstance(raw, int):
             value = raw
         elif isinstance(raw, str):
             try:
                 value = int(raw.strip())
             except ValueError:
-                raise ValueError("expected an integer, got " + _show(raw))
+                raise ValueError("expected an integer, got " + _show(prop, raw))
         elif isinstance(raw, float) and raw - raw == 0 and raw == int(raw):  # inf - inf and NaN are NaN
             value = int(raw)
         else:
-            raise ValueError("expected an integer, got " + _show(raw))
+            raise ValueError("expected an integer, got " + _show(prop, raw))
     elif kind == FLOAT:
         if raw is True or raw is False:
-            raise ValueError("expected a number, got " + _show(raw))
+            raise ValueError("expected a number, got " + _show(prop, raw))
         try:
             value = float(raw.strip() if isinstance(raw, str) else raw)
         except (ValueError, TypeError, OverflowError):
-            raise ValueError("expected a number (write floats as strings: \"0.5\"), got " + _show(raw))
+            raise ValueError("expected a number (write floats as strings: \"0.5\"), got " + _show(prop, raw))
         if value - value != 0:  # NaN passes every range check; inf is no setting
-            raise ValueError("expected a finite number, got " + _show(raw))
+            raise ValueError("expected a finite number, got " + _show(prop, raw))
     else:
         raise ValueError("unknown property kind " + kind)
     if prop.low is not None and value < prop.low or prop.high is not None and value > prop.high:
-        raise ValueError("out of range " + str(prop.low) + ".." + str(prop.high) + ": " + _show(raw))
+        raise ValueError("out of range " + str(prop.low) + ".." + str(prop.high) + ": " + _show(prop, raw))
     return value
 
 def describe_range(prop):
@@ -72,8 +72,11 @@ def describe_range(prop):
     return ""
 
 
-def _show(raw):
+def _show(prop, raw):
+    # A secret's value is never shown, whatever its type (a password written without quotes is a number).
+    if prop.secret:
+        return "****"
     if isinstance(raw, str):
-        text = repr(raw)
-        return text if len(text) <= 40 else text[:37] + "..."
+        from core.clip import clip  # escapes control characters (repr() lets C1 bytes through on MicroPython)
+        return '"' + clip(raw) + '"'
     return str(raw)

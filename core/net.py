@@ -111,7 +111,7 @@ class Net:
 
     def poll(self, now):
         radio = self.radio
-        if radio.connected:
+        if radio.connected and self.enabled:  # the board may have joined CIRCUITPY_WIFI_* before code.py
             if not self.up:
                 self.up = True
                 self.said = None

@@ -16,6 +16,9 @@ def settings(n):
         ssid = get(WIFI[i])
         if ssid:
             n.networks.append((ssid, get(WIFI[i + 1])))
+    first = n.app.circuitpy_wifi  # CIRCUITPY_WIFI_* beside an explicit network 1: tried first (core/boot.py)
+    if first is not None and first not in n.networks:
+        n.networks.insert(0, first)
     n.ntp_on = get(NTP[0])
     n.servers = [s for s in (get(NTP[1]), get(NTP[2])) if s]
     n.ntp_interval_ms = get(NTP[3]) * 1000

@@ -76,7 +76,7 @@ def test_bad_settings_are_named_and_the_logger_runs_on_defaults(tmp_path):
     lines, _ = board.run_until(both("SD card: logging to", rows(1)))
     said = "\n".join(messages(lines))
     assert "settings.toml line 2: LOGGING_TIMER_INTERVAL: out of range 10..86400000: 5; using 15000" in said
-    assert "settings.toml line 3: SERIAL_CONSOLE_FORMAT: expected one of Disabled, CSV, JSON; got 'XML'; using \"CSV\"" in said
+    assert "settings.toml line 3: SERIAL_CONSOLE_FORMAT: expected one of Disabled, CSV, JSON; got \"XML\"; using \"CSV\"" in said
     assert "settings.toml line 4: DATA_FILE_FILE_PREFIX: expected a quoted string, got 12; using \"sfe\"" in said
     assert "settings.toml line 5: LOGGER_TIMESTAMP_MODE: unterminated string" in said
     assert "settings.toml line 6: NO_SUCH_KEY: unknown key" in said

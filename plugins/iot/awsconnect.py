@@ -205,9 +205,9 @@ def _files(c, now):
         text = None
     import ssl
     context = ssl.create_default_context()
-    if ca_text:
-        context.load_verify_locations(cadata=ca_text)
     try:
+        if ca_text:
+            context.load_verify_locations(cadata=ca_text)
         context.load_cert_chain(paths[0], paths[1])
     except (OSError, ValueError) as err:
         return _wait_files(c, "the device certificate or key cannot be loaded (" + str(err) + ")")
@@ -216,7 +216,7 @@ def _files(c, now):
     sock = pool.socket(pool.AF_INET, pool.SOCK_STREAM)
     try:
         context.wrap_socket(sock, server_hostname=c.server).close()
-    except ValueError as err:
+    except (ValueError, OSError) as err:  # the board: ValueError for bad input, OSError(-0x...) from mbedTLS
         return _wait_files(c, "the certificates or key are not valid (" + str(err) + ")")
     finally:
         sock.close()

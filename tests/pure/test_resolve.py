@@ -46,7 +46,7 @@ def test_bad_values_fall_back_to_the_default_and_say_why():
                                    {"Logging Timer": {"Interval": "soon"}, "Old": {"Thing": 1}})
     assert settings.get(INTERVAL) == 15000
     assert said.has("line 1: LOGGING_TIMER_INTERVAL: out of range 10..86400000: 3; using 15000")
-    assert said.has('NVM settings: "Logging Timer"/"Interval": expected an integer, got \'soon\'; ignored')
+    assert said.has('NVM settings: "Logging Timer"/"Interval": expected an integer, got "soon"; ignored')
     assert said.has("line 4: X: after the table [t]")
     res.report_unknown()
     assert said.has("line 2: MYSTERY: unknown key (no loaded plugin declares it); ignored")

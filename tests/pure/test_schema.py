@@ -48,3 +48,17 @@ def test_choices_match_without_case_and_keep_the_declared_spelling():
     assert coerce(prop, "json") == "JSON"
     text = raises(ValueError, coerce, prop, "XML")
     assert "Disabled, CSV, JSON" in text and "XML" in text
+
+
+def test_a_secret_value_is_never_shown_in_a_message():
+    password = Prop("WiFi Network", "Password", STR, "", "d", secret=True)
+    said = raises(ValueError, coerce, password, 12345678)  # written without quotes: a number
+    assert "12345678" not in said and "****" in said
+    port = Prop("AWS IoT", "Port", INT, 8883, "d", low=1, high=65535)
+    assert "99999" in raises(ValueError, coerce, port, 99999)  # an ordinary value is shown
+
+
+def test_a_value_in_a_message_has_its_control_characters_escaped():
+    fmt = Prop("SD Card", "Format", STR, "CSV", "d", choices=("CSV", "JSON"))
+    said = raises(ValueError, coerce, fmt, "X\x1b[2J\x9b")
+    assert "\x1b" not in said and "\x9b" not in said and "\\x1b" in said
