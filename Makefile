@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DRIVE := build/drive
 SD := build/sd
 
-.PHONY: setup run test bench docs lib clean system-packages vm-api standin
+.PHONY: setup run test soak bench docs lib clean system-packages vm-api standin
 
 setup: $(STAMP) tools/mpvm/node_modules/.installed
 
@@ -43,6 +43,10 @@ standin: setup system-packages
 
 test: setup system-packages
 	$(VENV)/bin/pytest -q  # not "python -m pytest": that puts code.py ahead of the stdlib's `code`
+
+# The long versions of the short soaks in make test: the tick clock's wrap a minute in, as on a board.
+soak: setup
+	SOAK_TICKS_BEFORE_WRAP_MS=60000 $(VENV)/bin/pytest -q tests/test_host_run.py -k tick_clock_wrap
 
 bench: setup
 	$(PY) tools/bench.py

@@ -348,11 +348,15 @@ def test_the_stand_ins_not_blinka_serve_the_circuitpython_modules():
     assert not files[-1].startswith(REPO)  # the stdlib's code module, not our code.py
 
 
-def test_logging_carries_on_through_the_tick_clock_wrap(tmp_path):
-    # supervisor.ticks_ms wraps at 2**29 ms; like the board's, the host's starts a minute before.
+def test_logging_carries_on_through_the_tick_clock_wrap(tmp_path, monkeypatch):
+    # supervisor.ticks_ms wraps at 2**29 ms; like the board's, the host's starts a minute before. Here
+    # 4 s before (`make soak` runs it the board's way: SOAK_TICKS_BEFORE_WRAP_MS=60000).
+    before_ms = int(os.environ.get("SOAK_TICKS_BEFORE_WRAP_MS", "4000"))
+    monkeypatch.setenv("HOST_TICKS_BEFORE_WRAP_MS", str(before_ms))
     board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 250\nLOGGER_TIMESTAMP_MODE = \"epoch ms\"\n")
-    # 250 observations take 62.5 s or more: past the wrap, a minute in.
-    lines, _ = board.run_until(both(rows(250), board.caught_up()), timeout=180)
+    # Past the wrap, and 10 s on.
+    count = (before_ms + 10000) // 250
+    lines, _ = board.run_until(both(rows(count), board.caught_up()), timeout=180)
     # A loaded machine may delay a call past its slice or a tick past the next one, now and then;
     # a tick difference taken wrong across the wrap is off by 2**29 ms (or negative) instead.
     missed = 0
@@ -364,7 +368,7 @@ def test_logging_carries_on_through_the_tick_clock_wrap(tmp_path):
             assert missed <= 10, said
     logged = [r.split(",") for r in data(lines)[1:]]
     stamps = [int(r[0]) for r in logged]
-    assert len(logged) >= 250 and [int(r[1]) for r in logged] == list(range(1, len(logged) + 1))
+    assert len(logged) >= count and [int(r[1]) for r in logged] == list(range(1, len(logged) + 1))
     # On the 250 ms grid throughout: each observation at or after its tick and late by less than an
     # interval, so never bunched up (within 250 ms of the latest so far), and drifting from the grid
     # only by the ticks reported missed (a wrong wrap jumps, bunches up or stops them).
