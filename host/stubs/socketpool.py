@@ -14,6 +14,8 @@ Backed by CPython sockets, with CircuitPython's API and error behaviour:
   read without data ``OSError(EAGAIN)``, use after close ``OSError(EBADF)``, ``send`` on a
   socket that never connected ``BrokenPipeError``. ``send`` never blocks (lwIP sockets are
   non-blocking on the board): it sends what fits or raises ``OSError(EAGAIN)``.
+* A TCP socket's send buffer is lwIP's (``TCP_SND_BUF``, 5744 bytes; Linux doubles it): with a
+  peer that stops reading, ``send`` raises ``OSError(EAGAIN)`` after a few KB, as on the board.
 * The ESP32-S3 has 8 sockets in all. The 9th open socket raises
   ``RuntimeError("Out of sockets")``. A TLS socket (see the ``ssl`` stand-in) counts as 2.
   The limit is shared by every SocketPool in the process, like the lwIP socket table is on
@@ -35,6 +37,7 @@ import socket as _socket
 import threading as _threading
 
 MAX_SOCKETS = 8
+TCP_SND_BUF = 5744  # ESP-IDF's default CONFIG_LWIP_TCP_SND_BUF_DEFAULT (4 x 1436-byte segments)
 
 _lock = _threading.Lock()
 _open = {}  # Socket -> number of slots it holds (1, or 2 once wrapped for TLS)
@@ -109,6 +112,10 @@ class Socket:
         try:
             if _real is None:
                 _real = _socket.socket(family, type, proto)
+                if type == _socket.SOCK_STREAM:
+                    # lwIP's send buffer, not Linux's (which grows to megabytes): a peer that
+                    # stops reading makes send() raise EAGAIN after a few KB, as on the board.
+                    _real.setsockopt(_socket.SOL_SOCKET, _socket.SO_SNDBUF, TCP_SND_BUF)
             _real.settimeout(None)
         except BaseException:
             _release(self)
@@ -192,7 +199,14 @@ class Socket:
         if not self._connected:
             raise BrokenPipeError(_errno.EPIPE, "EPIPE")
         try:
-            return sock.send(data, getattr(_socket, "MSG_DONTWAIT", 0))
+            if not self._timeout:
+                return sock.send(data, getattr(_socket, "MSG_DONTWAIT", 0))
+            # With a timeout CPython first waits up to it for room; lwIP's send never waits.
+            sock.settimeout(0)
+            try:
+                return sock.send(data)
+            finally:
+                sock.settimeout(self._timeout)
         except _socket.timeout:
             raise _oserror(_errno.EAGAIN) from None
         except OSError as exc:

@@ -35,9 +35,9 @@ ACK_WAIT_MS = 10000  # a PUBACK not come by then: the broker stopped answering, 
 CAP_MS = 60000
 CARD_CHECK_MS = 5000  # how often missing certificate files are looked for again
 STATE_LIMIT = 8192  # AWS: desired + reported state at most 8 KB
-TOKEN_WAIT_MS = 30000
 VERIFY_MS = 10000  # the first update after a connect must be accepted by the shadow by then
 THROTTLE_CAP_MS = 60000  # 429/500 double the time between updates up to this much extra
+_HEAD = b'{"state":{"reported":'
 
 
 def status(app):
@@ -67,6 +67,7 @@ def make_client_class():
     class Client(MQTT):
         peek = False
         limit = 0
+        heard = 0  # tick of the last packet received
 
         def _sock_exact_recv(self, bufsize, timeout=None):
             if not self.peek:
@@ -81,7 +82,38 @@ def make_client_class():
                 sock.settimeout(self._socket_timeout)
             if not got:
                 raise OSError(errno.ENOTCONN)  # the broker closed the connection
+            self.heard = ticks_ms()
             return buf
+
+        def _connect(self, *args, **kwargs):
+            result = super()._connect(*args, **kwargs)
+            self.heard = ticks_ms()  # the CONNACK
+            return result
+
+        def _send_bytes(self, buffer):
+            """MiniMQTT's, with a deadline: a write that finds no room (OSError EAGAIN: every socket
+            is non-blocking on the board) is retried for SOCKET_TIMEOUT_S, then the link counts as
+            stalled. MiniMQTT's retries without end, holding the loop until lwIP gives up (minutes)."""
+            sock: Any = self._sock
+            size = len(buffer)
+            data = buffer
+            done = 0
+            start = ticks_ms()
+            while True:
+                try:
+                    sent = sock.send(data)
+                except OSError as err:
+                    if err.errno != errno.EAGAIN:
+                        raise
+                    if ticks_diff(ticks_ms(), start) >= SOCKET_TIMEOUT_S * 1000:
+                        raise OSError(errno.ETIMEDOUT)  # named "no answer from <server> within 1 s"
+                    continue
+                if not isinstance(sent, int):
+                    return  # some sockets' send() returns None: all was taken
+                done += sent
+                if done >= size:
+                    return
+                data = memoryview(buffer)[done:]
 
         def _decode_remaining_length(self):
             size = super()._decode_remaining_length()
@@ -207,8 +239,17 @@ class AWSClient:
             return
         try:
             client._close_socket()
-        except Exception:  # already closed by a dropped network: only the bookkeeping is left
+        except Exception:  # the socket's close() raised (a dropped network): only the bookkeeping is left
+            sock = client._sock
             client._sock = None
+            # The connection manager forgets a socket only after its close() succeeded: without
+            # this, every later connect would fail with "An existing socket is already connected".
+            # (free_socket would hand this dead socket back to the next connect instead.)
+            manager = client._connection_manager
+            key = manager._key_by_managed_socket.pop(sock, None)
+            if key is not None:
+                manager._managed_socket_by_key.pop(key, None)
+            manager._available_sockets.discard(sock)
         client._is_connected = False
         client._subscribed_topics = []
 
@@ -228,10 +269,16 @@ class AWSClient:
                     if op == 0x40:
                         self._puback((rest[1] << 8) | rest[2])
             client.peek = False
-            # Keep-alive: a PINGREQ at half the period; no answer by the next one means the link is dead.
-            if ticks_diff(now, client._last_msg_sent_timestamp) >= self.keep_alive * 500:
-                if self.ping_at is not None:
-                    raise OSError(errno.ETIMEDOUT, "no PINGRESP")
+            # Keep-alive: a PINGREQ once nothing was received (or sent) for half the period; no
+            # answer within another half means the link is dead. Timed from what was received:
+            # updates sent every second would otherwise put the ping off for ever.
+            half = self.keep_alive * 500
+            if self.ping_at is not None:
+                if ticks_diff(now, self.ping_at) >= half:
+                    self._lost(_call("awswords", "no_answer", self, "PINGRESP", half))
+                    return
+            elif (ticks_diff(now, client.heard) >= half
+                  or ticks_diff(now, client._last_msg_sent_timestamp) >= half):
                 client._send_bytes(b"\xc0\x00")
                 client._last_msg_sent_timestamp = now
                 self.ping_at = now
@@ -241,6 +288,9 @@ class AWSClient:
             return
         if self.acks and ticks_diff(now, self.acks[0][2]) > ACK_WAIT_MS:
             self._lost(_call("awswords", "no_puback", self))
+        elif not self.verifying and self.tokens and ticks_diff(now, self.tokens[0][1]) > ACK_WAIT_MS:
+            # "accepted": the shadow answers every update (accepted or rejected); none means the link is dead
+            self._lost(_call("awswords", "no_answer", self, "update/accepted", ACK_WAIT_MS))
 
     def _puback(self, pid):
         acks = self.acks
@@ -253,8 +303,6 @@ class AWSClient:
 
     def _send(self, now):
         tokens = self.tokens
-        while tokens and ticks_diff(now, tokens[0][1]) > TOKEN_WAIT_MS:
-            tokens.pop(0)  # neither confirmed nor rejected in time: counted as sent only
         if self.verifying and tokens:
             if ticks_diff(now, tokens[0][1]) > VERIFY_MS:
                 _call("awswords", "no_shadow_answer", self, now)
@@ -274,55 +322,67 @@ class AWSClient:
         if not self.rejected_since:
             self.rejected_said = 0  # the last update went through: a new rejection is named again
         self.rejected_since = False
-        text = self.pending
+        data = self.pending.encode()  # the bytes AWS counts (a character may take up to 4)
         self.pending = None
-        size = len(text)
-        if size > 2000:  # a character may take up to 4 bytes: count the bytes AWS counts
-            size = len(text.encode())
+        size = len(data)
         if size + 13 > STATE_LIMIT:  # {"reported":...}: AWS's 8 KB counts desired + reported
             _call("awswords", "too_big", self, "over_state", size)
             return
         token = self.prefix + "-" + str(self.seq + 1)
-        payload = '{"state":{"reported":' + text + '},"clientToken":"' + token + '"}'
-        text = None
-        if self.limit and len(payload) > self.limit:
-            _call("awswords", "too_big", self, "over_buffer", len(payload))
+        tail = '},"clientToken":"' + token + '"}'
+        size += len(_HEAD) + len(tail)  # the payload: {"state":{"reported":<observation>},"clientToken":"..."}
+        if self.limit and size > self.limit:
+            _call("awswords", "too_big", self, "over_buffer", size)
             return
         self.seq += 1
         self.too_big_said = False
         self.last_sent = now
         if self.verifying or self.confirm_accepted:
-            if len(tokens) >= 10:  # AWS allows 10 requests in flight per connection
-                tokens.pop(0)
+            if len(tokens) >= 10:  # AWS allows 10 requests in flight per connection; the oldest
+                tokens.pop(1)  # is kept: its age tells a dead link (_receive)
             tokens.append((token, now))
+        qos1 = not self.confirm_accepted
+        if qos1:
+            self.pid = self.pid % 0xFFFF + 1
         try:
-            if self.confirm_accepted:
-                self.client.publish(self.topic, payload, qos=0)
-            else:
-                self._publish_qos1(payload, token, now)
+            packet = self._packet(data, tail, qos1)
+            data = None
+            self.client._send_bytes(packet)  # one write, one TLS record; bounded (make_client_class)
         except Exception as err:
             self._lost("", err)
             return
+        packet = None
+        self.client._last_msg_sent_timestamp = ticks_ms()
+        if qos1:  # its PUBACK is read by a later poll: MiniMQTT's publish() would wait for it
+            if len(self.acks) >= 10:
+                self.acks.pop(1)  # the oldest is kept: its age tells a dead link (_receive)
+            self.acks.append((self.pid, token, now))
         self.sent += 1
 
-    def _publish_qos1(self, payload, token, now):
-        """A QoS 1 PUBLISH without waiting: MiniMQTT's publish() would hold the loop until the PUBACK."""
-        client = self.client
+    def _packet(self, data, tail, qos1):
+        """The whole MQTT PUBLISH of an update in one buffer (QoS 1 with the next packet id, or 0)."""
         topic = self.topic_bytes
-        data = payload.encode()
-        self.pid = self.pid % 0xFFFF + 1
-        header = bytearray(b"\x32")
-        client._encode_remaining_length(header, 4 + len(topic) + len(data))
-        header.append(len(topic) >> 8)
-        header.append(len(topic) & 0xFF)
-        client._send_bytes(header)
-        client._send_bytes(topic)
-        client._send_bytes(bytes((self.pid >> 8, self.pid & 0xFF)))
-        client._send_bytes(data)
-        client._last_msg_sent_timestamp = ticks_ms()
-        if len(self.acks) >= 10:
-            self.acks.pop(0)
-        self.acks.append((self.pid, token, now))
+        n = len(topic)
+        rest = 2 + n + (2 if qos1 else 0) + len(_HEAD) + len(data) + len(tail)
+        header = bytearray(b"\x32" if qos1 else b"\x30")
+        self.client._encode_remaining_length(header, rest)
+        at = len(header)
+        packet = bytearray(at + rest)
+        packet[0:at] = header
+        packet[at] = n >> 8
+        packet[at + 1] = n & 0xFF
+        at += 2
+        packet[at:at + n] = topic
+        at += n
+        if qos1:
+            packet[at] = self.pid >> 8
+            packet[at + 1] = self.pid & 0xFF
+            at += 2
+        packet[at:at + len(_HEAD)] = _HEAD
+        at += len(_HEAD)
+        packet[at:at + len(data)] = data
+        packet[at + len(data):] = tail.encode()
+        return packet
 
     def _confirmed(self, token, version):
         """An update confirmed by its PUBACK (version "") or by update/accepted with its clientToken."""

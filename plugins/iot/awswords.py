@@ -74,6 +74,17 @@ def no_puback(c):
             + " update(s) not confirmed")
 
 
+def no_answer(c, what, waited):
+    """The link is dead: no PINGRESP, or no update/accepted (or rejected) for the oldest update."""
+    text = "no " + what + " from " + c.server + ":" + str(c.port)
+    if what != "PINGRESP":
+        text += " for update " + c.tokens[0][0]
+    text += " within " + str(waited // 1000) + " s: the link or the broker stopped answering"
+    if c.tokens and what != "PINGRESP":
+        text += "; " + str(len(c.tokens)) + " update(s) not confirmed"
+    return text
+
+
 def no_shadow_answer(c, now):
     c.last_error = ("no answer from the Thing's shadow to update " + c.tokens[0][0] + " within "
                     + str(VERIFY_MS // 1000) + " s: the broker took it, the shadow did not answer (is the "
