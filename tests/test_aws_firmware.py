@@ -5,12 +5,11 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import threading
 import time
 
-from aws_fixtures import aws_standin, copy_device_files, ntp_server  # noqa: F401  (pytest fixtures)
-from hostrun import PYTHON, REPO, STEADY_BUS
+from aws_fixtures import aws_standin, ntp_server  # noqa: F401  (pytest fixtures)
+from hostrun import STEADY_BUS
 
 from host.aws import devicerun
 from host.aws.devicerun import aws_toml, toml
@@ -244,20 +243,6 @@ def test_network_faults_keep_the_ticks_and_reconnect(aws_standin, ntp_server, tm
 
 
 SOCKET_DRIVER = r"""
-import os, socket, sys, threading, time
-sys.path.insert(0, %(repo)r)
-from host.__main__ import stand_ins_first
-stand_ins_first()
-from host import runtime
-runtime.DRIVE, runtime.SD_DIR = %(drive)r, %(sd)r
-runtime.WIFI_NETWORKS = {"SimNet": "simpass"}
-os.chdir(%(root)r)
-import wifi, socketpool
-wifi.radio.connect("SimNet", "simpass")
-from core.app import App
-app = App()
-app.boot()
-aws = [p for n, p in app.plugins if n == "iot.aws"][0]
 for _, poller in app.pollers:
     poller.poll(0)
 
@@ -306,18 +291,9 @@ app.close()
 
 
 def test_socket_count_stays_flat_across_50_failed_connects(aws_standin, ntp_server, tmp_path):
-    drive, sd, root = tmp_path / "drive", tmp_path / "sd", tmp_path / "root"
-    for folder in (drive, sd, root):
-        folder.mkdir()
-    (root / "sd").mkdir()  # the mount point; the storage stand-in links the card folder in
-    os.symlink(drive / "settings.toml", root / "settings.toml")
-    (drive / "settings.toml").write_text(toml("127.0.0.1:%d" % ntp_server.port, extra=aws_toml(aws_standin))
-                                         + 'PLUGINS = "iot.aws"\n')
-    copy_device_files(aws_standin.certs, str(sd))
-    script = SOCKET_DRIVER % {"repo": REPO, "drive": str(drive), "sd": str(sd), "root": str(root)}
-    out = subprocess.run([PYTHON, "-c", script], cwd=str(root), capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    line = [l for l in out.stdout.splitlines() if l.startswith("failed")][0]
+    settings = toml("127.0.0.1:%d" % ntp_server.port, extra=aws_toml(aws_standin)) + 'PLUGINS = "iot.aws"\n'
+    out = devicerun.run_in_process(tmp_path, settings, aws_standin.certs, SOCKET_DRIVER)
+    line = [l for l in out.splitlines() if l.startswith("failed")][0]
     print(line)
     words = line.split()
     assert words[1] == "50"

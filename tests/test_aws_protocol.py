@@ -19,6 +19,8 @@ import time
 from aws_fixtures import aws_standin, copy_device_files, fail_next, ntp_server  # noqa: F401  (fixtures)
 from hostrun import PYTHON, REPO, STEADY_BUS
 
+from host.aws import devicerun
+
 THING = "TestThing23"
 
 
@@ -37,6 +39,12 @@ def aws_toml(standin, thing=THING, port=None, server="localhost", ca="AmazonRoot
 def wide_toml(standin, thing, extra=""):
     """A Thing of its own, with the stand-in's wide-policy certificate (service.crt/.key on the card)."""
     return aws_toml(standin, thing=thing, cert="wide.crt", key="wide.key", extra=extra)
+
+
+def wide_files(standin):
+    """The card files wide_toml names: the stand-in's wide-policy certificate and key."""
+    with open(standin.certs.service_cert) as cert, open(standin.certs.service_key) as key:
+        return {"wide.crt": cert.read(), "wide.key": key.read()}
 
 
 class Logger:
@@ -398,22 +406,7 @@ def test_status_and_only_confirmed_updates_count(aws_standin, ntp_server, tmp_pa
 # process here with an observation of 30 device sections (about 10 KB), as a bus full of sensors
 # would make; everything else is as on the board: App, the plugin, its MQTT client, the stand-in.
 BIG_DRIVER = r"""
-import os, sys, time
-sys.path.insert(0, %(repo)r)
-from host.__main__ import stand_ins_first
-stand_ins_first()
-from host import runtime
-runtime.DRIVE, runtime.SD_DIR = %(drive)r, %(sd)r
-runtime.WIFI_NETWORKS = {"SimNet": "simpass"}
-os.chdir(%(root)r)
-import wifi
-wifi.radio.connect("SimNet", "simpass")
-from adafruit_ticks import ticks_ms
-from core.app import App
 from core.observation import Observation, Section
-app = App()
-app.boot()
-aws = [p for n, p in app.plugins if n == "iot.aws"][0]
 small = app.observation
 big = Observation([app.general] + [Section("Sensor [x%%02x]" %% i, ["Parameter number %%d" %% j for j in range(12)])
                                    for i in range(30)])
@@ -443,20 +436,9 @@ app.close()
 
 
 def test_a_state_over_8kb_is_never_sent(aws_standin, ntp_server, tmp_path):
-    drive, sd, root = tmp_path / "drive", tmp_path / "sd", tmp_path / "root"
-    for folder in (drive, sd, root):
-        folder.mkdir()
-    (root / "sd").mkdir()
-    os.symlink(drive / "settings.toml", root / "settings.toml")
-    (drive / "settings.toml").write_text(toml("127.0.0.1:%d" % ntp_server.port, extra=wide_toml(
-        aws_standin, "ProtoBig")) + 'PLUGINS = "iot.aws"\n')
-    copy_device_files(aws_standin.certs, str(sd))
-    (sd / "wide.crt").write_text(open(aws_standin.certs.service_cert).read())
-    (sd / "wide.key").write_text(open(aws_standin.certs.service_key).read())
-    script = BIG_DRIVER % {"repo": REPO, "drive": str(drive), "sd": str(sd), "root": str(root)}
-    out = subprocess.run([PYTHON, "-c", script], cwd=str(root), capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    lines = out.stdout.splitlines()
+    settings = toml("127.0.0.1:%d" % ntp_server.port, extra=wide_toml(aws_standin, "ProtoBig")) + 'PLUGINS = "iot.aws"\n'
+    out = devicerun.run_in_process(tmp_path, settings, aws_standin.certs, BIG_DRIVER, card=wide_files(aws_standin))
+    lines = out.splitlines()
     size = int([line for line in lines if line.startswith("BIG")][0].split()[1])
     assert size > 8192
     phases = [[int(w) for w in line.split()[2::2]] for line in lines if line.startswith("PHASE")]

@@ -15,13 +15,13 @@ import os
 import select
 import signal
 import socket
-import subprocess
 import threading
 import time
 
-from aws_fixtures import aws_standin, copy_device_files, ntp_server  # noqa: F401  (fixtures)
-from hostrun import PYTHON, REPO
-from test_aws_protocol import Logger, aws_toml, toml, wide_toml
+from aws_fixtures import aws_standin, ntp_server  # noqa: F401  (fixtures)
+from test_aws_protocol import Logger, aws_toml, toml, wide_files, wide_toml
+
+from host.aws import devicerun
 
 INTERVAL = 100  # ms: the send buffer fills within a few seconds
 
@@ -170,21 +170,6 @@ def test_accepted_confirmation_notices_a_dead_link(aws_standin, ntp_server, tmp_
 
 
 CLOSE_DRIVER = r"""
-import errno, os, sys, time
-sys.path.insert(0, %(repo)r)
-from host.__main__ import stand_ins_first
-stand_ins_first()
-from host import runtime
-runtime.DRIVE, runtime.SD_DIR = %(drive)r, %(sd)r
-runtime.WIFI_NETWORKS = {"SimNet": "simpass"}
-os.chdir(%(root)r)
-import wifi
-wifi.radio.connect("SimNet", "simpass")
-from adafruit_ticks import ticks_ms
-from core.app import App
-app = App()
-app.boot()
-aws = [p for n, p in app.plugins if n == "iot.aws"][0]
 
 def run(seconds, until):
     end = time.monotonic() + seconds
@@ -218,20 +203,9 @@ app.close()
 def test_a_socket_whose_close_fails_does_not_block_reconnects(aws_standin, ntp_server, tmp_path):
     """The connection manager keeps a socket registered until its close() succeeds: every later
     connect to the same server then failed with "An existing socket is already connected"."""
-    drive, sd, root = tmp_path / "drive", tmp_path / "sd", tmp_path / "root"
-    for folder in (drive, sd, root):
-        folder.mkdir()
-    (root / "sd").mkdir()
-    os.symlink(drive / "settings.toml", root / "settings.toml")
-    (drive / "settings.toml").write_text(toml("127.0.0.1:%d" % ntp_server.port, extra=wide_toml(
-        aws_standin, "StallClose")) + 'PLUGINS = "iot.aws"\n')
-    copy_device_files(aws_standin.certs, str(sd))
-    (sd / "wide.crt").write_text(open(aws_standin.certs.service_cert).read())
-    (sd / "wide.key").write_text(open(aws_standin.certs.service_key).read())
-    script = CLOSE_DRIVER % {"repo": REPO, "drive": str(drive), "sd": str(sd), "root": str(root)}
-    out = subprocess.run([PYTHON, "-c", script], cwd=str(root), capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    lines = out.stdout.splitlines()
+    settings = toml("127.0.0.1:%d" % ntp_server.port, extra=wide_toml(aws_standin, "StallClose")) + 'PLUGINS = "iot.aws"\n'
+    out = devicerun.run_in_process(tmp_path, settings, aws_standin.certs, CLOSE_DRIVER, card=wide_files(aws_standin))
+    lines = out.splitlines()
     assert "CONNECTED 1" in lines, out.stdout[-3000:]
     after = [line for line in lines if line.startswith("AFTER")]
     assert after and after[0].startswith("AFTER 2 2 "), "\n".join(lines[-30:])

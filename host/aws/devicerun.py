@@ -5,6 +5,8 @@
 Logger(folder, settings, bus) runs the logger in a subprocess on folder/drive and folder/sd, its
 console read line by line as it comes; .wait(text), .type(text), .stop(), .times() (General.Time in
 ms of every observation line) and .largest_gap() (the largest step between them).
+run_in_process(folder, settings, certs, driver) boots the firmware inside a fresh Python process
+instead, for a test that needs to reach into the running App (`app`, `aws`) from `driver`'s code.
 """
 import json
 import os
@@ -111,3 +113,44 @@ class Logger:
 
     def console(self):
         return "\n".join(self.lines + self.err)
+
+
+# The start of an in-process driver: the firmware booted over the host stand-ins in this process,
+# joined to the simulated network, with `app` and `aws` (the AWS IoT plugin) at hand.
+_IN_PROCESS_BOOT = r"""
+import errno, os, socket, sys, threading, time
+sys.path.insert(0, %(repo)r)
+from host.__main__ import stand_ins_first
+stand_ins_first()
+from host import runtime
+runtime.DRIVE, runtime.SD_DIR = %(drive)r, %(sd)r
+runtime.WIFI_NETWORKS = {"SimNet": "simpass"}
+os.chdir(%(root)r)
+import wifi, socketpool
+wifi.radio.connect("SimNet", "simpass")
+from adafruit_ticks import ticks_ms
+from core.app import App
+app = App()
+app.boot()
+aws = [p for n, p in app.plugins if n == "iot.aws"][0]
+"""
+
+
+def run_in_process(folder, settings, certs, driver, card=None):
+    """Run `driver` (Python; %%-escaped, as it is %%-formatted with the folders) after booting the
+    firmware in a fresh process, on folder/drive (holding `settings`) and folder/sd (the Thing's three
+    files, plus `card`: {name: text}). Returns its stdout; a failure shows both of its outputs."""
+    from pathlib import Path
+
+    drive, sd, root = (Path(folder) / name for name in ("drive", "sd", "root"))
+    for path in (drive, sd, root, root / "sd"):  # root/sd: the mount point the card is linked into
+        path.mkdir()
+    os.symlink(drive / "settings.toml", root / "settings.toml")
+    (drive / "settings.toml").write_text(settings)
+    copy_device_files(certs, str(sd))
+    for name, text in (card or {}).items():
+        (sd / name).write_text(text)
+    script = (_IN_PROCESS_BOOT + driver) % {"repo": REPO, "drive": str(drive), "sd": str(sd), "root": str(root)}
+    out = subprocess.run([sys.executable, "-c", script], cwd=str(root), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return out.stdout
