@@ -100,7 +100,10 @@ class Logger:
         mark = len(self.lines)
         self.type("!aws\n")
         self.wait("AWS IoT: reconnects", count=self.count("AWS IoT: reconnects") + 1)
-        return [line for line in self.lines[mark:] if line.startswith("[I] AWS IoT: ")][-3:]
+        # The report's three lines come together; an update's line may come just before or after them.
+        said = [line for line in self.lines[mark:] if line.startswith("[I] AWS IoT: ")]
+        at = max(i for i, line in enumerate(said) if line.startswith("[I] AWS IoT: updates "))
+        return said[at - 1:at + 2]
 
     def stop(self):
         if self.proc.poll() is None:
