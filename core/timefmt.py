@@ -40,8 +40,8 @@ class WallClock:
         self._zone = "Z"
 
     def correct(self, epoch_ms):
-        """Follow a better time (NTP): forward at once; backward by running at half speed until it
-        has caught up, so no observation ever reads earlier than the one before. Returns the step."""
+        # Follow a better time (NTP): forward at once; backward by running at half speed until it
+        # has caught up, so no observation ever reads earlier than the one before. Returns the step.
         diff = epoch_ms - self.epoch_ms()
         if diff >= 0 or not self.is_set():
             self.day, self.ms = divmod(epoch_ms, DAY_MS)

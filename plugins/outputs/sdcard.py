@@ -1,11 +1,10 @@
-"""Observations on the SD card: sfe0001.txt, sfe0002.txt, ... in CSV (header per file) or JSON.
-
-Each line is flushed (FatFs syncs on flush), so a power cut loses at most the line being
-written. A missing, removed or full card is announced once, whatever the retries then meet (a
-pulled card fails the write, then the mount): one warning per loss, and one line when logging
-resumes in a new file. A retry that fails for another reason (the card is back but full,
-read-only, not FAT, or its pin is in use) says that new reason, once.
-"""
+# Observations on the SD card: sfe0001.txt, sfe0002.txt, ... in CSV (header per file) or JSON.
+#
+# Each line is flushed (FatFs syncs on flush), so a power cut loses at most the line being
+# written. A missing, removed or full card is announced once, whatever the retries then meet (a
+# pulled card fails the write, then the mount): one warning per loss, and one line when logging
+# resumes in a new file. A retry that fails for another reason (the card is back but full,
+# read-only, not FAT, or its pin is in use) says that new reason, once.
 import os
 
 from adafruit_ticks import ticks_add, ticks_diff
@@ -70,7 +69,7 @@ class SDOutput:
             self._lost(err, now)
 
     def poll(self, now):
-        """Notice a card pulled while nothing is written (the file handle alone would not tell)."""
+        # Notice a card pulled while nothing is written (the file handle alone would not tell).
         if self.file is not None and ticks_diff(now, self.checked_ms) >= CHECK_MS:
             self.checked_ms = now
             try:
@@ -79,7 +78,7 @@ class SDOutput:
                 self._lost(err, now)
 
     def _open(self, now, observation):
-        """The next free file, opened with its header; None (and said why, once) if the card fails."""
+        # The next free file, opened with its header; None (and said why, once) if the card fails.
         reason = sdcard.mount(self.app.settings.get)
         if reason is not None:
             return self._trouble("SD card: " + reason, now, GONE if reason == "no SD card" else reason)
@@ -142,8 +141,8 @@ def _errno(err):
 
 
 def _kind(err):
-    """The trouble an error means: GONE (one warning per loss, whatever the retries meet), FULL,
-    or another reason, said again only when it changes."""
+    # The trouble an error means: GONE (one warning per loss, whatever the retries meet), FULL,
+    # or another reason, said again only when it changes.
     code = _errno(err)
     if code == ENOSPC:
         return FULL

@@ -1,8 +1,7 @@
-"""Bosch BME280 humidity, temperature and pressure, read with adafruit_bme280 (basic).
-
-Parameter names are the original's (flxDevBME280): users' pipelines depend on them.
-Pressure is in Pa and altitude uses the standard sea level, as the original reports them.
-"""
+# Bosch BME280 humidity, temperature and pressure, read with adafruit_bme280 (basic).
+#
+# Parameter names are the original's (flxDevBME280): users' pipelines depend on them.
+# Pressure is in Pa and altitude uses the standard sea level, as the original reports them.
 from core.observation import Section
 from core.pins import read_register
 
@@ -14,7 +13,7 @@ MODE_NORMAL = 0x03
 
 
 def probe(i2c, address):
-    """The original's isConnected(): the chip ID at register 0xD0 is 0x60 (or 0x58, a BMP280)."""
+    # The original's isConnected(): the chip ID at register 0xD0 is 0x60 (or 0x58, a BMP280).
     return read_register(i2c, address, 0xD0, 1)[0] in CHIP_IDS
 
 

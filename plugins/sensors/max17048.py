@@ -1,7 +1,6 @@
-"""MAX17048 LiPo fuel gauge, on board at 0x36, read with adafruit_max1704x.
-
-Parameter names are the original's (flxDevMAX17048).
-"""
+# MAX17048 LiPo fuel gauge, on board at 0x36, read with adafruit_max1704x.
+#
+# Parameter names are the original's (flxDevMAX17048).
 from core.observation import Section
 from core.pins import read_register
 
@@ -10,7 +9,7 @@ DIGITS = (2, 1, 1)
 
 
 def probe(i2c, address):
-    """The version register (0x08) reads 0x001_ on a MAX17048/9."""
+    # The version register (0x08) reads 0x001_ on a MAX17048/9.
     version = read_register(i2c, address, 0x08, 2)
     return version[0] == 0x00 and version[1] & 0xF0 == 0x10
 
