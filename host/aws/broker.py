@@ -38,7 +38,7 @@ def acl_text():
     return "\n".join(lines)
 
 
-class Broker:
+class Broker(_proc.Server):
     """Mosquitto on 127.0.0.1:`port` (a free one if 0); start() waits until it listens."""
 
     def __init__(self, certs, folder, port=0):
@@ -46,13 +46,7 @@ class Broker:
         self.folder = str(folder)
         self.host = _proc.HOST
         self.port = port or _proc.free_port()
-        self.proc = None
         self.log_path = os.path.join(self.folder, "mosquitto.log")
-        self._log = None
-
-    @property
-    def pid(self):
-        return self.proc.pid if self.proc else None
 
     def _write_config(self):
         os.makedirs(self.folder, exist_ok=True)
@@ -97,20 +91,7 @@ class Broker:
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C in a terminal reaches us, and we stop it
         )
-        try:
-            _proc.wait_until(
-                _proc.tcp_listening(self.port), self.proc, timeout, "mosquitto", self.log_path
-            )
-        except RuntimeError:
-            self.stop()
-            raise
-        return self
-
-    def stop(self):
-        _proc.stop(self.proc)
-        if self._log:
-            self._log.close()
-            self._log = None
+        return self._wait_started(_proc.tcp_listening(self.port), timeout, "mosquitto")
 
     def log(self):
         with open(self.log_path, "rb") as f:

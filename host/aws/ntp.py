@@ -34,7 +34,7 @@ def sntp_query(host, port, timeout=1.0):
     return stratum, seconds - NTP_EPOCH_OFFSET + fraction / 2**32
 
 
-class NtpServer:
+class NtpServer(_proc.Server):
     """chronyd serving NTP on 127.0.0.1:`port` (a free UDP port if 0)."""
 
     def __init__(self, folder, port=0, stratum=8):
@@ -42,13 +42,7 @@ class NtpServer:
         self.host = _proc.HOST
         self.port = port or _proc.free_port(socket.SOCK_DGRAM)
         self.stratum = stratum
-        self.proc = None
         self.log_path = os.path.join(self.folder, "chronyd.log")
-        self._log = None
-
-    @property
-    def pid(self):
-        return self.proc.pid if self.proc else None
 
     def _write_config(self):
         os.makedirs(self.folder, exist_ok=True)
@@ -87,18 +81,7 @@ class NtpServer:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        try:
-            _proc.wait_until(self._answers, self.proc, timeout, "chronyd", self.log_path)
-        except RuntimeError:
-            self.stop()
-            raise
-        return self
-
-    def stop(self):
-        _proc.stop(self.proc)
-        if self._log:
-            self._log.close()
-            self._log = None
+        return self._wait_started(self._answers, timeout, "chronyd")
 
     def query(self, timeout=1.0):
         return sntp_query(self.host, self.port, timeout)

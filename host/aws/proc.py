@@ -73,6 +73,34 @@ def stop(proc, timeout=10):
             proc.wait(timeout)
 
 
+class Server:
+    """A program run as a server for the tests: its process (`proc`, stopped by its PID) and the
+    file its output goes to (`_log`, closed on stop). Subclasses start `proc`, then _wait_started()."""
+
+    proc = None
+    log_path = None
+    _log = None
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def _wait_started(self, check, timeout, what):
+        """Wait until `check()`; if the program exits or time runs out, stop it and raise."""
+        try:
+            wait_until(check, self.proc, timeout, what, self.log_path)
+        except RuntimeError:
+            self.stop()
+            raise
+        return self
+
+    def stop(self):
+        stop(self.proc)
+        if self._log:
+            self._log.close()
+            self._log = None
+
+
 def wait_until(check, proc, timeout, what, log_path=None):
     """Poll `check()` until true; raise with the process's log if it exits or time runs out."""
     deadline = time.monotonic() + timeout

@@ -33,6 +33,8 @@ import sys
 import threading
 import time
 
+from .proc import Server, wait_until
+
 MAX_STATE_BYTES = 8 * 1024
 MAX_PAYLOAD_BYTES = 128 * 1024
 MAX_DEPTH = 6
@@ -517,7 +519,7 @@ def serve(args):
     return 0
 
 
-class ShadowService:
+class ShadowService(Server):
     """The shadow service as a child process, started and stopped by PID."""
 
     def __init__(self, certs, broker_host, broker_port, state_dir, *, print_document=False, log_path=None):
@@ -527,12 +529,6 @@ class ShadowService:
         self.state_dir = str(state_dir)
         self.print_document = print_document
         self.log_path = log_path  # None: the service prints to our stdout
-        self.proc = None
-        self._log = None
-
-    @property
-    def pid(self):
-        return self.proc.pid if self.proc else None
 
     @property
     def ready_path(self):
@@ -544,15 +540,9 @@ class ShadowService:
 
     def wait_ready(self, timeout=20):
         """Wait until the service has (re)subscribed on the broker."""
-        from . import proc as _proc  # pylint: disable=import-outside-toplevel
-
-        _proc.wait_until(
-            lambda: os.path.exists(self.ready_path), self.proc, timeout, "shadow service", self.log_path
-        )
+        wait_until(lambda: os.path.exists(self.ready_path), self.proc, timeout, "shadow service", self.log_path)
 
     def start(self, timeout=20):
-        from . import proc as _proc  # pylint: disable=import-outside-toplevel
-
         os.makedirs(self.state_dir, exist_ok=True)
         ready = self.ready_path
         self.forget_ready()
@@ -583,22 +573,7 @@ class ShadowService:
             stderr=subprocess.STDOUT if self._log else None,
             start_new_session=True,
         )
-        try:
-            _proc.wait_until(
-                lambda: os.path.exists(ready), self.proc, timeout, "shadow service", self.log_path
-            )
-        except RuntimeError:
-            self.stop()
-            raise
-        return self
-
-    def stop(self):
-        from . import proc as _proc  # pylint: disable=import-outside-toplevel
-
-        _proc.stop(self.proc)
-        if self._log:
-            self._log.close()
-            self._log = None
+        return self._wait_started(lambda: os.path.exists(ready), timeout, "shadow service")
 
     def document(self, thing):
         return read_document(self.state_dir, thing)
