@@ -9,10 +9,7 @@ import importlib.util
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
-
-import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 GATE = REPO / "tools" / "gate_api.py"
@@ -21,24 +18,6 @@ GATE = REPO / "tools" / "gate_api.py"
 def run_gate(root=None):
     cmd = [sys.executable, str(GATE)] + ([str(root)] if root else [])
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-
-
-@pytest.fixture
-def tree(tmp_path):
-    """A firmware tree in tmp_path; call it with {relative path: source} to add files."""
-    (tmp_path / "requirements.txt").write_text((REPO / "requirements.txt").read_text())
-    for init in ("core/__init__.py", "plugins/__init__.py"):
-        (tmp_path / init).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / init).write_text("")
-
-    def add(files):
-        for rel, text in files.items():
-            path = tmp_path / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(textwrap.dedent(text).lstrip("\n"))
-        return tmp_path
-
-    return add
 
 
 def test_real_tree():

@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 from importlib import resources
 from pathlib import Path
 
@@ -30,24 +29,6 @@ def load_gate(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture
-def tree(tmp_path):
-    """A firmware tree in tmp_path; call it with {relative path: source} to add files."""
-    (tmp_path / "requirements.txt").write_text((REPO / "requirements.txt").read_text())
-    for init in ("core/__init__.py", "plugins/__init__.py", "plugins/sensors/__init__.py"):
-        (tmp_path / init).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / init).write_text("")
-
-    def add(files):
-        for rel, text in files.items():
-            path = tmp_path / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(textwrap.dedent(text).lstrip("\n"))
-        return tmp_path
-
-    return add
 
 
 GOOD = {
