@@ -92,7 +92,8 @@ class Resolver:
         """Add properties to the settings and resolve their values now."""
         self.settings.declare(props)
         for prop in props:
-            self._resolve(prop)
+            if prop.kind != "action":  # an Action (core/schema.py) is no setting
+                self._resolve(prop)
 
     def _resolve(self, prop):
         key = prop.key

@@ -16,6 +16,7 @@ BOOL = "bool"
 INT = "int"
 FLOAT = "float"
 STR = "str"
+ACTION = "action"  # a menu entry that runs a function: see Action()
 
 _keep = [False]  # keep docs: only while core.propdocs reads them
 
@@ -47,3 +48,18 @@ def Prop(section, name, kind, default, doc, low=None, high=None, choices=None, s
     return _Prop(section, name, kind, default, doc if _keep[0] else None, low, high, choices, secret,
                  key or settings_key(section, name))
 
+
+# An action: a menu line that runs a function after a [Y/n] prompt (Save to Fallback, Reset Sample
+# Counter, Clear saved settings...). Declare it with Action() in a plugin's PROPERTIES (or in core/app.py's
+# CORE_PROPERTIES), in its section, like any property. It is no setting: Settings.declare keeps it
+# apart in settings.actions (not settings.props), so it has no settings.toml key, NVM slot or JSON entry;
+# the menu shows it on its section's page after the settings, as "N) Name - doc", asks
+# "Name? [Y/n]" (Enter is yes) and then calls run(app).
+# - `run` is a function of the app, or a "module:function" string imported only when the action
+#   runs (and released afterwards: its code costs no heap the rest of the time).
+# - run(app) returns a short text the menu prints ("[I] " + text), or None; an exception is caught and
+#   printed as a warning, the menu stays open.
+# - Stored as a _Prop (kind ACTION, the runner in `default`), so pages treat it like any line.
+# - Its doc is kept only while _keep[0], as a Prop's (the menu reads it with core.propdocs.docs()).
+def Action(section, name, doc, run):
+    return _Prop(section, name, ACTION, run, doc if _keep[0] else None, None, None, None, False, settings_key(section, name))

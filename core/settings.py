@@ -13,10 +13,14 @@ class Settings:
         self.sources = {}
         self.props = []  # declaration order, which the menu and the files keep
         self.saved = {}  # {section: {name: raw}} as restored, including undeclared ones
+        self.actions = []  # Action()s (core/schema.py), declaration order: menu entries, not settings
 
     def declare(self, props):
         # Add properties at their defaults.
         for prop in props:
+            if prop.kind == "action":
+                self.actions.append(prop)
+                continue
             self.props.append(prop)
             self.values[prop.key] = prop.default
             self.sources[prop.key] = DEFAULT
