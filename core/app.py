@@ -7,9 +7,9 @@ from core import pins
 from core.console import FIFO_BYTES, Console, out
 from core.observation import Observation, Section
 from core.scheduler import TICKS_HALF, TICKS_MAX, Scheduler
-from core.schema import BOOL, INT, STR, Prop
+from core.schema import BOOL, INT, STR, Action, Prop
 from core.settings import Settings
-from core.timefmt import MODES, WallClock
+from core.timefmt import MODES, WallClock, date_text
 from adafruit_ticks import ticks_diff, ticks_ms
 
 VERSION = "0.1.0"
@@ -24,10 +24,46 @@ USE_ONLY = ("core.commands", "core.savedfile", "core.clip")
 PLUGINS = Prop("Application Settings", "Plugins", STR, DEFAULT_PLUGINS,
                "Plugins to load, comma-separated (kind.name)", key="PLUGINS")
 INTERVAL = Prop("Logging Timer", "Interval", INT, 15000, "Log interval in ms", low=10, high=86400000)
-TIMESTAMP = Prop("Logger", "Timestamp Mode", STR, "ISO8601", "Format of General.Time", choices=MODES)
+# The original's Logger page (its default mode is No Timestamp, Sample Numbering and Output Name off: ours
+# are ISO8601, on and on, as the README says; a logger's lines are of little use without time and order).
+TIMESTAMP = Prop("Logger", "Timestamp Mode", STR, "ISO8601 Timestamp", "Format of General.Time", choices=MODES)
+NUMBERING = Prop("Logger", "Sample Numbering", BOOL, True, "Add the sample number (General.Entry)")
+INCREMENT = Prop("Logger", "Numbering Increment", INT, 1, "Step of the sample number", low=1, high=10000)
+OUTPUT_ID = Prop("Logger", "Output ID", BOOL, False, "Add the board ID (General.Board ID)")
+OUTPUT_NAME = Prop("Logger", "Output Name", BOOL, True, "Add the board name (General.Board Name)")
+RATE_METRIC = Prop("Logger", "Rate Metric", BOOL, True, "Measure the log rate (!log-rate)")
+SOURCE_NAME = Prop("Logger", "Output Source Name", BOOL, False, "Add what triggered the log (General.Trigger)")
+SYSTEM_INFO = Prop("Logger", "System Info", BOOL, False, "Add uptime and free heap to each observation")
+RESET_COUNTER = Action("Logger", "Reset Sample Counter", "Start the sample number again at 1",
+                       "core.commands:reset_counter")
+# The original's Application Settings page.
+LED_ENABLED = Prop("Application Settings", "LED Enabled", BOOL, True, "Use the status LED")
+MENU_TIMEOUT = Prop("Application Settings", "Menu Timeout", INT, 60, "Seconds without a key before the menu "
+                    "goes back (as ESC)", low=10, high=3600)
+COLOR_OUTPUT = Prop("Application Settings", "Color Output", BOOL, True, "Use colour in the menu")
+BOARD_NAME = Prop("Application Settings", "Board Name", STR, "DataLogger IoT", "Name of this board")
+START_MESSAGES = Prop("Application Settings", "Start Messages", STR, "Normal", "Messages at startup",
+                      choices=("Normal", "Compact", "Disabled"))
+STARTUP_DELAY = Prop("Application Settings", "Startup Delay", INT, 0, "Seconds the startup menu waits for a key "
+                     "(0: no startup menu)", low=0, high=60)
+DEVICE_NAMES = Prop("Application Settings", "Device Names", BOOL, False, "Name devices with their address "
+                    "(BME280 [x77])")
+VERBOSE = Prop("Application Settings", "Verbose Messages", BOOL, False, "More messages on the console")
 TIME_ZONE = Prop("Time Setup", "Time Zone", STR, "MST7MDT,M3.2.0,M11.1.0", "POSIX TZ string for ISO8601+TZ")
 FALLBACK_RESTORE = Prop("Save Settings", "Fallback Restore", BOOL, True,
                         "Seed saved settings from sd/datalogger.json when the NVM has none")
+FALLBACK_SAVE = Prop("Save Settings", "Fallback Save", BOOL, False,
+                     "Also write sd/datalogger.json on every save")
+FALLBACK_SECRETS = Prop("Save Settings", "Secrets in Fallback", BOOL, False, "Write passwords and keys into "
+                        "sd/datalogger.json (anyone holding the card can read them)")
+SAVE_ACTIONS = (Action("Save Settings", "Save to Persistent", "Save the settings to the NVM",
+                       "core.persist:save_persistent"),
+                Action("Save Settings", "Save to Fallback", "Write every setting to sd/datalogger.json",
+                       "core.persist:save_fallback"),
+                Action("Save Settings", "Restore from Fallback", "Read sd/datalogger.json and save it",
+                       "core.persist:restore_fallback"),
+                Action("Save Settings", "Clear saved settings", "Erase the NVM settings (the next start "
+                       "reads sd/datalogger.json if Fallback Restore is on)", "core.persist:clear"))
 # The original's "WiFi Network" section: Enabled, then up to 4 networks tried in order. Its keys are
 # spelt shorter than section + property would give (WIFI_NETWORK_NETWORK_NAME).
 WIFI_ENABLED = Prop("WiFi Network", "Enabled", BOOL, True, "Join a WiFi network when a service needs one",
@@ -44,7 +80,10 @@ NTP = (Prop("NTP Client", "Enabled", BOOL, True, "Set the clock from NTP once jo
        Prop("NTP Client", "NTP Server One", STR, "pool.ntp.org", "Primary NTP server (name[:port])"),
        Prop("NTP Client", "NTP Server Two", STR, "time.nist.gov", "Secondary NTP server (name[:port])"),
        Prop("NTP Client", "Update Interval", INT, 3600, "Seconds between clock updates", low=60, high=86400))
-CORE_PROPERTIES = ([PLUGINS, INTERVAL, TIMESTAMP, TIME_ZONE, FALLBACK_RESTORE, WIFI_ENABLED] + WIFI + list(NTP)
+CORE_PROPERTIES = ([PLUGINS, LED_ENABLED, MENU_TIMEOUT, COLOR_OUTPUT, BOARD_NAME, START_MESSAGES, STARTUP_DELAY,
+                    DEVICE_NAMES, VERBOSE, INTERVAL, TIMESTAMP, NUMBERING, INCREMENT, OUTPUT_ID, OUTPUT_NAME,
+                    RATE_METRIC, SOURCE_NAME, SYSTEM_INFO, RESET_COUNTER, TIME_ZONE, FALLBACK_RESTORE, FALLBACK_SAVE,
+                    FALLBACK_SECRETS] + list(SAVE_ACTIONS) + [WIFI_ENABLED] + WIFI + list(NTP)
                    + list(pins.PROPERTIES))
 
 
@@ -65,10 +104,14 @@ def release(names):
 
 
 class App:
-    BOARD_NAME = "DataLogger IoT"
-
     def __init__(self):
-        self.entry = 0
+        self.entry = 0  # observations taken
+        self.sample = 1  # the next General.Entry (Sample Numbering; Reset Sample Counter sets it to 1)
+        self.increment = 1
+        self.entry_at = -1  # where Entry, Trigger and the system info sit in General's values (-1: absent)
+        self.trigger_at = -1
+        self.info_at = -1
+        self.trigger = "Logging Timer"
         self.log_requested = False
         self.settings = Settings()
         self.commands = {}  # quick commands added by plugins: name -> (function(app), help)
@@ -115,13 +158,16 @@ class App:
             return wall.epoch_ms() // 1000
         if mode == 3:
             return wall.epoch_ms()
-        if mode == 4 or self.tz is None:
-            return wall.iso()
-        key = wall.day * 1440 + wall.ms // 60000  # the zone's offset is looked up once a minute
-        if key != self._tz_key:
-            self._tz_key = key
-            self._tz_offset = self.tz.utc_offset(wall.epoch_ms() // 1000)
-        return wall.iso(self._tz_offset)
+        offset = None
+        if self.tz is not None:
+            key = wall.day * 1440 + wall.ms // 60000  # the zone's offset is looked up once a minute
+            if key != self._tz_key:
+                self._tz_key = key
+                self._tz_offset = self.tz.utc_offset(wall.epoch_ms() // 1000)
+            offset = self._tz_offset
+        if mode == 6 or mode == 7:
+            return wall.iso(offset)
+        return date_text(mode, wall.day, wall.ms, offset)
 
     def prepare(self):
         # The calls of a log cycle and of the loop, bound once: a bound method looked up each
@@ -145,10 +191,16 @@ class App:
         values = self.general.values
         mode = self.time_mode
         if mode:
-            values[0] = wall.iso() if mode == 4 else self.timestamp()
-            values[1] = entry
-        else:
-            values[0] = entry
+            values[0] = wall.iso() if mode == 6 else self.timestamp()
+        if self.entry_at >= 0:
+            values[self.entry_at] = self.sample
+            self.sample += self.increment
+        if self.trigger_at >= 0:
+            values[self.trigger_at] = self.trigger
+            self.trigger = "Logging Timer"
+        if self.info_at >= 0:
+            values[self.info_at] = self.uptime.epoch_ms() // 1000
+            values[self.info_at + 1] = gc.mem_free()
         scheduler = self.scheduler
         # Each call starts where the last one ended: one clock read per call.
         start = scheduler.call_each(self._reads, now, now)

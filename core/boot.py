@@ -135,21 +135,51 @@ def _plain_name(name):
 
 
 def _setup_observation(app):
-    from core.app import TIME_ZONE, TIMESTAMP
+    from core import app as core
+    from core.timefmt import COLUMNS, ZONED
 
-    mode = app.settings.get(TIMESTAMP)
+    settings = app.settings
+    mode = settings.get(core.TIMESTAMP)
     app.time_mode = MODES.index(mode)
-    if mode == "ISO8601+TZ":
+    if app.time_mode in ZONED:
         from core.posixtz import PosixTZ
         try:
-            app.tz = PosixTZ(app.settings.get(TIME_ZONE))
+            app.tz = PosixTZ(settings.get(core.TIME_ZONE))
         except (ValueError, IndexError) as err:
-            app.warn(TIME_ZONE.key + ": " + clip(str(err), 100) + "; using UTC")
+            app.warn(core.TIME_ZONE.key + ": " + clip(str(err), 100) + "; using UTC")
             app.tz = PosixTZ("UTC0")
     if app.time_mode >= 2 and not app.wall.is_set():
-        app.warn("the clock is not set (it reads " + app.wall.iso()[:10] + "): " + TIMESTAMP.key + " = \""
-                 + mode + "\" writes wrong times until it is; \"ms since start\" needs no clock")
-    params = ["Entry", "Board Name"] if mode == "none" else ["Time", "Entry", "Board Name"]
+        app.warn("the clock is not set (it reads " + app.wall.iso()[:10] + "): " + core.TIMESTAMP.key + " = \""
+                 + mode + "\" writes wrong times until it is; \"" + MODES[1] + "\" needs no clock")
+    # The original's General parameters, each switched by a Logger property, in its order.
+    params = [COLUMNS[app.time_mode]] if app.time_mode else []
+    fixed = {}
+    if settings.get(core.NUMBERING):
+        app.entry_at = len(params)
+        params.append("Entry")
+        app.increment = settings.get(core.INCREMENT)
+    if settings.get(core.OUTPUT_ID):
+        fixed[len(params)] = board_id()
+        params.append("Board ID")
+    if settings.get(core.OUTPUT_NAME):
+        fixed[len(params)] = settings.get(core.BOARD_NAME)
+        params.append("Board Name")
+    if settings.get(core.SOURCE_NAME):
+        app.trigger_at = len(params)
+        params.append("Trigger")
+    if settings.get(core.SYSTEM_INFO):
+        app.info_at = len(params)
+        params += ["Uptime (s)", "Heap Free"]
     app.general = Section("General", params)
-    app.general.values[-1] = app.BOARD_NAME
-    app.observation = Observation([app.general] + [d.section for _, d in app.devices])
+    for i in fixed:
+        app.general.values[i] = fixed[i]
+    app.observation = Observation(([app.general] if params else []) + [d.section for _, d in app.devices])
+
+
+def board_id():
+    """The chip's unique ID in hex, as the original's Board ID (the ESP32's MAC-based ID)."""
+    try:
+        import microcontroller
+        return "".join(["%02X" % b for b in microcontroller.cpu.uid])
+    except (ImportError, AttributeError):
+        return ""

@@ -23,6 +23,11 @@ def coerce(prop, raw):
                 return False
         raise ValueError("expected 0/1 or \"true\"/\"false\", got " + _show(prop, raw))
     if kind == STR:
+        if prop.choices and isinstance(raw, int) and not isinstance(raw, bool):
+            # The original stores a pick-list's value as its number ("Timestamp Mode": 6).
+            if 0 <= raw < len(prop.choices):
+                return prop.choices[raw]
+            raise ValueError("expected a number 0.." + str(len(prop.choices) - 1) + ", got " + str(raw))
         if not isinstance(raw, str):
             raise ValueError("expected a quoted string, got " + _show(prop, raw))
         # Credentials pasted from a web page often carry a stray \r or blanks (see the original's issues).
@@ -31,6 +36,11 @@ def coerce(prop, raw):
             for choice in prop.choices:
                 if choice.lower() == value.lower():
                     return choice
+            if prop.choices[0] == "No Timestamp":  # the earlier short names of the Timestamp Mode
+                from core.timefmt import LEGACY
+                for i in range(len(LEGACY)):
+                    if LEGACY[i].lower() == value.lower():
+                        return prop.choices[i]
             raise ValueError("expected one of " + ", ".join(prop.choices) + "; got " + _show(prop, raw))
         return value
     if kind == INT:

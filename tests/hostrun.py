@@ -246,8 +246,8 @@ def wait_for(predicate, timeout=15.0):
 
 
 def data(lines):
-    """The observation lines: everything that is not a [I]/[W] message."""
-    return [line for line in lines if line and not line.startswith("[")]
+    """The observation lines: everything that is not a [I]/[W] message or the Content-Type line."""
+    return [line for line in lines if line and not line.startswith("[") and not line.startswith("Content-Type: ")]
 
 
 def messages(lines):

@@ -13,12 +13,14 @@ PROPERTIES = (FORMAT,)
 class SerialOutput:
     def __init__(self, json_format):
         self.json_format = json_format
-        self.header_due = not json_format
+        self.header_due = True
         self.line = out.line
 
     def write(self, observation):
-        if self.header_due:  # CSV, until it is printed: data lines need their header
-            self.header_due = not self.line(observation.header())
+        if self.header_due:  # until it is printed: data lines need their header (as the original, the
+            # format is named first: "Content-Type: text/csv" or "Content-Type: application/json")
+            self.header_due = not (self.line("Content-Type: application/json") if self.json_format else
+                                   self.line("Content-Type: text/csv") and self.line(observation.header()))
         self.line(observation.json() if self.json_format else observation.csv())
 
 
