@@ -57,13 +57,13 @@ FALLBACK_SAVE = Prop("Save Settings", "Fallback Save", BOOL, False,
 FALLBACK_SECRETS = Prop("Save Settings", "Secrets in Fallback", BOOL, False, "Write passwords and keys into "
                         "sd/datalogger.json (anyone holding the card can read them)")
 SAVE_ACTIONS = (Action("Save Settings", "Save to Persistent", "Save the settings to the NVM",
-                       "core.persist:save_persistent"),
+                       "core.savedfile:save_persistent"),
                 Action("Save Settings", "Save to Fallback", "Write every setting to sd/datalogger.json",
-                       "core.persist:save_fallback"),
+                       "core.savedfile:save_fallback"),
                 Action("Save Settings", "Restore from Fallback", "Read sd/datalogger.json and save it",
-                       "core.persist:restore_fallback"),
+                       "core.savedfile:restore_fallback"),
                 Action("Save Settings", "Clear saved settings", "Erase the NVM settings (the next start "
-                       "reads sd/datalogger.json if Fallback Restore is on)", "core.persist:clear"))
+                       "reads sd/datalogger.json if Fallback Restore is on)", "core.savedfile:clear"))
 # The original's "WiFi Network" section: Enabled, then up to 4 networks tried in order. Its keys are
 # spelt shorter than section + property would give (WIFI_NETWORK_NETWORK_NAME).
 WIFI_ENABLED = Prop("WiFi Network", "Enabled", BOOL, True, "Join a WiFi network when a service needs one",

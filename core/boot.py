@@ -10,7 +10,8 @@ from core.timefmt import MODES
 
 
 def boot(app):
-    from core.app import CORE_PROPERTIES, FALLBACK_RESTORE, INTERVAL, PLUGINS, VERSION, WIFI
+    from core.app import (CORE_PROPERTIES, FALLBACK_RESTORE, INTERVAL, PLUGINS, START_MESSAGES, STARTUP_DELAY,
+                          VERSION, WIFI, WIFI_ENABLED)
 
     app.info("SparkFun DataLogger IoT for CircuitPython " + VERSION)
     try:
@@ -23,20 +24,95 @@ def boot(app):
     sdcard.mount(resolver.peek)  # before saved settings: the card may hold them; outputs.sdcard reports trouble
     sections, where, seeded = load_saved(app.nvm, sdcard.ROOT if sdcard.mounted() else None, resolver.saved_say,
                                          resolver.peek(FALLBACK_RESTORE))
+    chosen = startup_menu(app, _early(resolver, sections, STARTUP_DELAY))
+    level = _early(resolver, sections, START_MESSAGES)
+    if level != "Normal":  # Compact: only the first and the last line; Disabled: no [I] line until logging
+        app.info = _quiet
+    if "s" in chosen:
+        sections, where, seeded = {}, "", False
     if seeded:
         app.info("Settings restored from " + sdcard.where(where))
     resolver.restore(sections, where)
     resolver.declare(CORE_PROPERTIES)
+    if "w" in chosen:
+        app.settings.values[WIFI_ENABLED.key] = False
+        app.settings.sources[WIFI_ENABLED.key] = "startup menu"
     _wifi_from_circuitpy(app, getter, WIFI)
     app.interval_ms = app.settings.get(INTERVAL)
-    released = load_plugins(app, resolver, app.settings.get(PLUGINS))
+    plugins = app.settings.get(PLUGINS)
+    if "a" in chosen:
+        plugins = ",".join([p for p in plugins.split(",") if not p.strip().startswith("sensors.")])
+    released = load_plugins(app, resolver, plugins)
     resolver.report_unknown()
-    if seeded:
+    count = 0
+    for section in app.settings.saved:
+        count += len(app.settings.saved[section])
+    if seeded and count:
         app.save_settings()
+        app.info(where + ": " + str(count) + " value(s) restored and saved to NVM; after editing the file, "
+                 "Restore from Fallback (Save Settings page) or !clear-settings and a restart read it again")
+    elif seeded:
+        app.warn(where + ": no value could be read; nothing saved, so the file is read again at the next start")
+    elif resolver.dropped and where == "NVM settings":
+        app.save_settings()
+        app.info("NVM settings: " + str(resolver.dropped) + " value(s) that failed their check removed")
     _setup_observation(app)
-    app.info("Logging every " + str(app.interval_ms) + " ms; quick commands: !help")
+    if level != "Normal":
+        del app.info  # the class's own again
+    if level != "Disabled":
+        app.info("Logging every " + str(app.interval_ms) + " ms; quick commands: !help")
     released.append("core.clip")  # loaded again if a message needs it
     return released
+
+
+def _quiet(text):
+    pass
+
+
+def _early(resolver, sections, prop):
+    """A setting needed before the settings are resolved: saved, else settings.toml, else the default."""
+    raw = sections.get(prop.section, {}).get(prop.name)
+    if raw is not None:
+        from core.coerce import coerce
+        try:
+            return coerce(prop, raw)
+        except ValueError:
+            pass
+    return resolver.peek(prop)
+
+
+def startup_menu(app, delay_s):
+    """The original's startup menu, for "Startup Delay" seconds: returns the keys chosen for this start
+    ("a", "w", "s"; "" for a normal start). Skipped with a delay of 0 or nothing attached to the console."""
+    import time
+
+    import supervisor
+    from adafruit_ticks import ticks_diff, ticks_ms
+
+    runtime = supervisor.runtime
+    if delay_s <= 0 or not runtime.serial_connected:
+        return ""
+    app.info("Startup menu (" + str(delay_s) + " s): n) normal start, a) no device auto-load, l) list the "
+             "supported devices, w) no WiFi, s) no settings restore")
+    start = ticks_ms()
+    while ticks_diff(ticks_ms(), start) < delay_s * 1000:
+        if not runtime.serial_bytes_available:
+            time.sleep(0.01)
+            continue
+        try:
+            key = sys.stdin.read(1).lower()
+        except UnicodeError:
+            continue
+        if key == "l":
+            from plugins.sensors.auto import CATALOGUE
+            for address, kind in CATALOGUE:
+                app.info("  " + kind.upper() + " at " + hex(address))
+            continue
+        words = {"n": "normal start", "a": "no device auto-load", "w": "WiFi off", "s": "settings not restored"}
+        if key in words:
+            app.info("Startup: " + words[key] + " (this start only)")
+            return "" if key == "n" else key
+    return ""
 
 
 def _wifi_from_circuitpy(app, getter, wifi):
@@ -49,13 +125,12 @@ def _wifi_from_circuitpy(app, getter, wifi):
     if settings.sources[wifi[0].key] != "default":
         app.circuitpy_wifi = (str(ssid), str(getter("CIRCUITPY_WIFI_PASSWORD") or ""))
         return
-    if ssid:
-        settings.values[wifi[0].key] = str(ssid)
-        settings.sources[wifi[0].key] = "CIRCUITPY_WIFI_SSID"
-        password = getter("CIRCUITPY_WIFI_PASSWORD")
-        if password is not None:
-            settings.values[wifi[1].key] = str(password)
-            settings.sources[wifi[1].key] = "CIRCUITPY_WIFI_PASSWORD"
+    settings.values[wifi[0].key] = str(ssid)
+    settings.sources[wifi[0].key] = "CIRCUITPY_WIFI_SSID"
+    password = getter("CIRCUITPY_WIFI_PASSWORD")
+    if password is not None:
+        settings.values[wifi[1].key] = str(password)
+        settings.sources[wifi[1].key] = "CIRCUITPY_WIFI_PASSWORD"
 
 
 def load_plugins(app, resolver, spec):

@@ -54,6 +54,7 @@ class Resolver:
         self.saved_say = Told(say, SAVED)  # for load_saved, then for the saved values
         self._toml_path = toml_path
         self._saved_where = SAVED
+        self.dropped = 0  # saved values that failed their check (left out of the next save)
         self._toml, self._lines, problems = tomlenv.read_file(toml_path)
         for line, key, reason in problems:
             self._say(self._where(line) + (clip(key) + ": " if key else "") + reason + "; ignored")
@@ -115,6 +116,8 @@ class Resolver:
         except ValueError as err:
             self.saved_say(self._saved_where + ": \"" + prop.section + "\"/\"" + prop.name + "\": " + str(err)
                            + "; ignored")
+            del settings.saved[prop.section][prop.name]  # never saved back: it would warn on every start
+            self.dropped += 1
             return
         if toml_value is not None and saved_value != toml_value:
             self._say(self._where(self._lines[key]) + key + " = " + clip(settings.shown(prop, toml_value))

@@ -250,18 +250,162 @@ def dump_json(sections, order):
     return "\n".join(out) + "\n"
 
 
-def save(app):
-    """Write the saved settings to the NVM image (8 KiB, rewritten whole: only on change)."""
+FILE = "datalogger.json"
+MAX_FILE_BYTES = 16384  # the largest datalogger.json read (core.resolve) or pasted (!json-settings)
+
+
+def stored(prop, value):
+    """A value as the original stores it: a pick-list's value as its number ("Timestamp Mode": 6)."""
+    if prop.choices and value in prop.choices:
+        return prop.choices.index(value)
+    return value
+
+
+def _numbered(app, sections):
+    """Pick-list values in {section: {name: value}} as their numbers, in place."""
+    for prop in app.settings.props:
+        body = sections.get(prop.section)
+        if prop.choices and body is not None and prop.name in body:
+            body[prop.name] = stored(prop, body[prop.name])
+    return sections
+
+
+def save(app, quiet=False):
+    """Write the saved settings to the NVM image (8 KiB, rewritten whole: only on change), and to
+    sd/datalogger.json when Fallback Save is on. Returns a text for the menu, or None on failure."""
+    from core.app import FALLBACK_SAVE
+
     if app.nvm is None:
         app.warn("no NVM on this board; settings not saved")
-        return False
-    image = nvm_image(dump_json(app.settings.saved_sections(), app.settings.order()).encode("utf-8"))
+        return None
+    image = nvm_image(dump_json(_numbered(app, app.settings.saved_sections()), app.settings.order()).encode("utf-8"))
     if len(image) > len(app.nvm):
-        app.warn("settings need " + str(len(image)) + " bytes; the NVM has " + str(len(app.nvm)))
-        return False
-    app.nvm[0:len(image)] = image
-    app.info("Settings saved to NVM (" + str(len(image)) + " bytes)")
-    return True
+        app.warn("settings need " + str(len(image)) + " bytes; the NVM has " + str(len(app.nvm)) + ": not saved")
+        return None
+    if bytes(app.nvm[0:len(image)]) == image:
+        text = "Settings unchanged; NVM not rewritten"
+    else:
+        app.nvm[0:len(image)] = image
+        text = "Settings saved to NVM (" + str(len(image)) + " bytes)"
+    if not quiet:
+        app.info(text)
+    if app.settings.get(FALLBACK_SAVE):
+        save_fallback(app)
+    return text
+
+
+def save_persistent(app):
+    return save(app, True)
+
+
+def effective(app, secrets):
+    """Every declared setting's current value in the file's shape, with the saved sections no loaded
+    plugin declares. Secrets: True writes them, False as "" (as the original), or a mask text."""
+    settings = app.settings
+    out = settings.saved_sections()
+    for prop in settings.props:
+        value = settings.values[prop.key]
+        if prop.secret and secrets is not True:
+            value = "" if secrets is False or not value else secrets
+        out.setdefault(prop.section, {})[prop.name] = stored(prop, value)
+    return out
+
+
+def save_fallback(app):
+    """Write sd/datalogger.json in the original's format (enum numbers, secrets "" unless opted in)."""
+    from core import sdcard
+    from core.app import FALLBACK_SECRETS
+
+    if not sdcard.mounted():
+        raise OSError("no SD card: " + FILE + " not written")
+    secrets = app.settings.get(FALLBACK_SECRETS)
+    text = dump_json(effective(app, secrets), app.settings.order())
+    path = sdcard.ROOT + "/" + FILE
+    with open(path, "w") as f:
+        f.write(text)
+    said = "Settings written to " + sdcard.where(path) + " (" + str(len(text)) + " bytes)"
+    if secrets:
+        app.warn(FILE + " holds the passwords and keys: anyone holding the card can read them")
+    else:
+        said += "; passwords and keys written as \"\" (Secrets in Fallback is off)"
+    app.info(said)
+    return None
+
+
+def apply(app, sections, where):
+    """Adopt what is valid in {section: {name: raw}} as saved settings; name what is not.
+    Returns the number of values applied."""
+    from core.coerce import coerce
+    from core.settings import SAVED
+
+    settings = app.settings
+    known = {}
+    for prop in settings.props:
+        known[prop.section + "/" + prop.name] = prop
+    count = 0
+    for section in sorted(sections):
+        for name in sorted(sections[section]):
+            raw = sections[section][name]
+            prop = known.get(section + "/" + name)
+            if prop is None:
+                app.warn(where + ": \"" + clip(section) + "\"/\"" + clip(name) + "\": unknown property; ignored")
+                continue
+            if raw is None or prop.secret and raw == "":
+                continue  # the original writes secrets as "": no value
+            try:
+                value = coerce(prop, raw)
+            except ValueError as err:
+                app.warn(where + ": \"" + section + "\"/\"" + name + "\": " + str(err) + "; not applied")
+                continue
+            settings.values[prop.key] = value
+            settings.sources[prop.key] = SAVED
+            settings.saved.setdefault(section, {})[name] = value
+            count += 1
+    return count
+
+
+def read_file(path):
+    """(sections, problems) from a settings file on the card."""
+    import os
+
+    size = os.stat(path)[6]
+    if size > MAX_FILE_BYTES:
+        return {}, [path + ": " + str(size) + " bytes, more than the " + str(MAX_FILE_BYTES) + " a settings file "
+                    "needs; not read"]
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeError:
+        return {}, [path + ": not UTF-8 text; not read"]
+    return parse_json(text, path)
+
+
+def restore_fallback(app):
+    """Read sd/datalogger.json, apply what is valid, save it to the NVM."""
+    from core import sdcard
+
+    path = sdcard.ROOT + "/" + FILE
+    try:
+        sections, problems = read_file(path)
+    except OSError:
+        raise OSError("no " + path + " on the card")
+    for problem in problems:
+        app.warn(problem)
+    count = apply(app, sections, path)
+    app.info(str(count) + " value(s) restored from " + sdcard.where(path) + "; some take effect at the next start")
+    save(app)
+    return None
+
+
+def clear(app):
+    """Erase the NVM settings (one write, no old secret left): the next start reads datalogger.json
+    again if Fallback Restore is on, as the original's Clear Settings."""
+    if app.nvm is None:
+        raise OSError("no NVM on this board")
+    app.nvm[0:len(app.nvm)] = b"\xff" * len(app.nvm)
+    return ("Saved settings cleared: settings.toml, the defaults (and " + FILE + " if Fallback Restore is on) "
+            "apply from the next start")
 
 
 def adler32(data):

@@ -30,17 +30,18 @@ def setup(app):
             found.append(module.Device(i2c, address))
         except (ImportError, OSError, RuntimeError, ValueError) as err:
             app.warn(kind + " at " + hex(address) + ": " + type(err).__name__ + ": " + str(err) + "; skipped")
-    _name_duplicates(found)
+    from core.app import DEVICE_NAMES
+    _name_duplicates(found, app.settings.get(DEVICE_NAMES))
     for device in found:
         app.info("found " + device.section.name + " at " + hex(device.address))
     return found  # the devices: this module's work is done, so boot releases it
 
 
-def _name_duplicates(devices):
-    """Same-type devices get the original's suffix: "BME280 [x77]"."""
+def _name_duplicates(devices, every=False):
+    """Same-type devices get the original's suffix: "BME280 [x77]" (every device with Device Names on)."""
     counts = {}
     for device in devices:
         counts[device.section.name] = counts.get(device.section.name, 0) + 1
     for device in devices:
-        if counts[device.section.name] > 1:
+        if every or counts[device.section.name] > 1:
             device.section.name = device.section.name + " [x" + ("%02x" % device.address) + "]"
