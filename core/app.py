@@ -15,7 +15,7 @@ from adafruit_ticks import ticks_diff, ticks_ms
 VERSION = "0.1.0"
 MISSED_REPORT_MS = 10000
 RESTART_DELAY_S = 5
-DEFAULT_PLUGINS = "sensors.auto, outputs.serial, outputs.sdcard, iot.aws"
+DEFAULT_PLUGINS = "sensors.auto, outputs.serial, outputs.sdcard, iot.aws, ui.menu"
 # Boot-only modules, dropped after boot so their code gives its heap back.
 BOOT_ONLY = ("core.boot", "core.resolve", "core.coerce", "core.tomlenv", "core.savedfile")
 # Modules a rare action loads (a quick command, a settings save), dropped again once it is done.

@@ -47,6 +47,7 @@ class Output:
         self.dropped = 0  # lines dropped since the last report (not 0 while stalled)
         self.dropped_messages = 0  # of which messages
         self.reported_at = None  # ticks of the last report
+        self.held = None  # while the menu is open: data lines held (not printed), counted; else None
 
     def line(self, text, limit=DATA_LIMIT):
         # An observation line; a message ([I]/[W]) gives FIFO_BYTES: data lines leave RESERVE
@@ -54,6 +55,9 @@ class Output:
         # a line with on USB) fit under `limit` in the FIFO now (a longer line: in an empty FIFO);
         # else it waits a little or is dropped (core/consoledrop.py). The usual case, a host that
         # reads, is settled by a bound (4 bytes a character) without encoding the text.
+        if self.held is not None and limit == DATA_LIMIT:
+            self.held += 1  # the menu is open: a data line is counted, not printed (the SD card has it)
+            return True
         cdc = self.cdc
         if cdc is not None and cdc.connected and (
                 self.dropped or cdc.out_waiting + (len(text) << 2) + 2 > limit):
@@ -63,6 +67,30 @@ class Output:
                 from core import consoledrop
                 return consoledrop.write(self, text, need, limit)
         print(text)
+        return True
+
+    def message(self, text):
+        # A message line ([I]/[W], menu text): it may use the whole FIFO, and is never held.
+        return self.line(text, FIFO_BYTES)
+
+    def prompt(self, text):
+        # Menu text the cursor stays after (a prompt, a typed character's echo): no line end.
+        cdc = self.cdc
+        shown = True
+        if cdc is not None and cdc.connected:
+            need = len(text.encode())
+            waiting = cdc.out_waiting
+            if self.dropped or waiting + need > FIFO_BYTES and (need <= FIFO_BYTES or waiting):
+                from core import consoledrop
+                shown = consoledrop.write(self, text, need, FIFO_BYTES, "")
+            else:
+                print(text, end="")
+        else:
+            print(text, end="")
+        flush = getattr(sys.stdout, "flush", None)  # a line-buffered stdout (the host) holds it otherwise
+        if flush is not None:
+            flush()
+        return shown
         return True
 
 
@@ -96,7 +124,8 @@ class Console:
             self.feed(ch)
 
     def feed(self, ch):
-        if self.claimant is not None and self.claimant.claim(ch):
+        # The claimant (the menu, plugins/ui/menu.py) sees every key unless a quick command is being typed.
+        if self.claimant is not None and not self._line and self.claimant.claim(ch):
             return
         if ch == "\r" or ch == "\n":
             line = self._line

@@ -12,9 +12,9 @@ REPORT_MS = 10000  # drop reports at most this often
 REPORT_BYTES = 128  # room for the drop report (it is shorter)
 
 
-def write(out, text, need, limit):
-    # Print `text` (`need` bytes with its CR LF) if it fits under `limit` in the FIFO, after a
-    # short wait; else drop it, and every line after it at once until the FIFO has emptied.
+def write(out, text, need, limit, end="\n"):
+    # Print `text` (`need` bytes with its CR LF, if `end`) if it fits under `limit` in the FIFO, after
+    # a short wait; else drop it, and every line after it at once until the FIFO has emptied.
     cdc = out.cdc
     if out.stalled and cdc.out_waiting or not room(cdc, need, limit, WAIT_MS):
         out.stalled = True
@@ -25,7 +25,10 @@ def write(out, text, need, limit):
     out.stalled = False  # the FIFO has emptied: the host reads again
     if out.dropped:
         report(out, need)
-    print(text)
+    if end:
+        print(text)
+    else:
+        print(text, end="")  # a menu prompt (core.console's Output.prompt)
     return True
 
 

@@ -24,6 +24,24 @@ class Section:
             self.values[i] = None
 
 
+class View:
+    """A section with some parameters switched off (the menu's Devices Settings): what an Observation
+    shows of it. The device still fills its own section in place; the view picks the kept values."""
+
+    def __init__(self, section, keep):
+        self.section = section
+        self.keep = tuple(keep)  # the indices shown
+        self.name = section.name
+        self.params = tuple([section.params[i] for i in self.keep])
+        self.digits = tuple([section.digits[i] for i in self.keep])
+        self._json_keys = tuple([section._json_keys[i] for i in self.keep])
+
+    @property
+    def values(self):
+        values = self.section.values
+        return [values[i] for i in self.keep]
+
+
 _FLOAT_FORMATS = ("%.0f", "%.1f", "%.2f", "%.3f", "%.4f", "%.5f", "%.6f")
 
 

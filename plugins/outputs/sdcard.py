@@ -45,10 +45,16 @@ class SDOutput:
         self.checked_ms = 0
         self.retry_ms = None  # while the card is in trouble: the tick to try again
         self.problem = None  # while the card is in trouble, its kind (GONE, FULL or the reason): said once
+        self.seen = None  # the observation last written: new columns start a new file (its own header)
 
     def write(self, observation):
         now = self.app.scheduler.now  # where this call began: the scheduler has just read the clock
         f = self.file
+        if observation is not self.seen:
+            self.seen = observation
+            if f is not None and not self.json_format:
+                self._close()  # the columns changed: a new file, so no line sits under another header
+                f = None
         if f is not None:
             self.age_ms += ((now - self.last_ms + TICKS_HALF) & TICKS_MAX) - TICKS_HALF  # ticks_diff, inlined
             self.last_ms = now
@@ -134,6 +140,22 @@ class SDOutput:
 
     def close(self):
         self._close()
+
+    def apply(self, prop, value):
+        """A setting changed in the menu: True if it took effect at once (a new file starts)."""
+        if prop is FORMAT and value != "Disabled":
+            self.json_format = value == "JSON"
+        elif prop is PREFIX:
+            self.prefix = value
+        elif prop is START:
+            self.start = value
+        elif prop is ROTATE:
+            self.rotate_ms = ROTATE_MS[ROTATE.choices.index(value)]
+            return True  # the file open now rotates at the new period
+        else:
+            return False
+        self._close()
+        return True
 
 
 def _errno(err):

@@ -24,6 +24,15 @@ class SerialOutput:
         self.line(observation.json() if self.json_format else observation.csv())
 
 
+    def apply(self, prop, value):
+        """A setting changed in the menu: True if it took effect at once."""
+        if prop is FORMAT and value != "Disabled":
+            self.json_format = value == "JSON"
+            self.header_due = not self.json_format
+            return True
+        return False
+
+
 def setup(app):
     choice = app.settings.get(FORMAT)
     if choice == "Disabled":
