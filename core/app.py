@@ -19,7 +19,7 @@ DEFAULT_PLUGINS = "sensors.auto, outputs.serial, outputs.sdcard, iot.aws, ui.men
 # Boot-only modules, dropped after boot so their code gives its heap back.
 BOOT_ONLY = ("core.boot", "core.resolve", "core.coerce", "core.tomlenv", "core.savedfile")
 # Modules a rare action loads (a quick command, a settings save), dropped again once it is done.
-USE_ONLY = ("core.commands", "core.savedfile", "core.clip")
+USE_ONLY = ("core.commands", "core.savedfile", "core.clip", "core.coerce")
 
 PLUGINS = Prop("Application Settings", "Plugins", STR, DEFAULT_PLUGINS,
                "Plugins to load, comma-separated (kind.name)", key="PLUGINS")
@@ -90,6 +90,15 @@ CORE_PROPERTIES = ([PLUGINS, LED_ENABLED, MENU_TIMEOUT, COLOR_OUTPUT, BOARD_NAME
 # The tick clock: integer ms that never allocate (monotonic() is a 32-bit float on the board
 # and loses ms after hours; monotonic_ns() is a long int that allocates on every read).
 now_ms = ticks_ms
+
+
+def board_id():
+    """The chip's unique ID in hex, as the original's Board ID."""
+    try:
+        import microcontroller
+        return "".join(["%02X" % b for b in microcontroller.cpu.uid])
+    except (ImportError, AttributeError):
+        return ""
 
 
 def release(names):

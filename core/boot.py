@@ -234,7 +234,7 @@ def _setup_observation(app):
         params.append("Entry")
         app.increment = settings.get(core.INCREMENT)
     if settings.get(core.OUTPUT_ID):
-        fixed[len(params)] = board_id()
+        fixed[len(params)] = core.board_id()
         params.append("Board ID")
     if settings.get(core.OUTPUT_NAME):
         fixed[len(params)] = settings.get(core.BOARD_NAME)
@@ -249,12 +249,3 @@ def _setup_observation(app):
     for i in fixed:
         app.general.values[i] = fixed[i]
     app.observation = Observation(([app.general] if params else []) + [d.section for _, d in app.devices])
-
-
-def board_id():
-    """The chip's unique ID in hex, as the original's Board ID (the ESP32's MAC-based ID)."""
-    try:
-        import microcontroller
-        return "".join(["%02X" % b for b in microcontroller.cpu.uid])
-    except (ImportError, AttributeError):
-        return ""

@@ -4,6 +4,22 @@
 from core.schema import BOOL, FLOAT, INT, STR
 
 
+# The numbers the original stores for a pick-list, where they are not 0, 1, 2...: its Rotate Period is
+# kept in hours (flux-sdk flxFileRotate).
+NUMBERS = {"DATA_FILE_ROTATE_PERIOD": (6, 12, 24, 48, 168)}
+
+
+def numbers_of(prop):
+    return NUMBERS.get(prop.key) or tuple(range(len(prop.choices)))
+
+
+def stored(prop, value):
+    """A value as the original stores it: a pick-list's value as its number ("Timestamp Mode": 6)."""
+    if prop.choices and value in prop.choices:
+        return numbers_of(prop)[prop.choices.index(value)]
+    return value
+
+
 def coerce(prop, raw):
     """Return the value for `raw` (as settings.toml, a JSON file or the NVM gives it).
 
@@ -25,9 +41,11 @@ def coerce(prop, raw):
     if kind == STR:
         if prop.choices and isinstance(raw, int) and not isinstance(raw, bool):
             # The original stores a pick-list's value as its number ("Timestamp Mode": 6).
-            if 0 <= raw < len(prop.choices):
-                return prop.choices[raw]
-            raise ValueError("expected a number 0.." + str(len(prop.choices) - 1) + ", got " + str(raw))
+            numbers = numbers_of(prop)
+            if raw in numbers:
+                return prop.choices[numbers.index(raw)]
+            raise ValueError("expected one of the numbers " + ", ".join([str(n) for n in numbers]) + ", got "
+                             + str(raw))
         if not isinstance(raw, str):
             raise ValueError("expected a quoted string, got " + _show(prop, raw))
         # Credentials pasted from a web page often carry a stray \r or blanks (see the original's issues).

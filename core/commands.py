@@ -1,9 +1,20 @@
-"""The quick commands ("!help" and friends), imported when the first one is typed."""
+"""The quick commands ("!help" and friends), imported when the first one is typed.
+
+As the original's: the guarded ones ask [y/n] first (their -forced forms do not); !json-settings reads a
+settings document pasted at the console. Both read their answer through the console's claimant hook, a
+few characters per loop, so logging never waits for them.
+"""
 import gc
 import sys
 
+from adafruit_ticks import ticks_diff, ticks_ms
+
+ASK_MS = 30000  # a question unanswered this long is cancelled
+PASTE_MS = 15000  # !json-settings gives up after this long without a character
+
 
 def run(app, name):
+    name, _, arg = name.partition(" ")
     fn = COMMANDS.get(name)
     if fn is None:
         fn = app.commands.get(name)  # added by plugins: (function, help)
@@ -13,8 +24,145 @@ def run(app, name):
 
         app.warn("unknown command !" + clip(name) + "; try !help")
         return
-    app.info("!" + name)
-    fn(app)
+    app.info("!" + name + (" " + arg.strip() if arg.strip() and name == "settings" else ""))
+    if name == "settings":
+        fn(app, arg.strip())
+    else:
+        fn(app)
+
+
+class _Claim:
+    """Takes the console's characters until done; cancelled after `limit_ms` without one."""
+
+    def __init__(self, app, limit_ms):
+        from core.scheduler import Task
+
+        self.app = app
+        self.limit_ms = limit_ms
+        self.last = ticks_ms()
+        self.entry = (Task("quick command"), self)
+        app.console.claimant = self
+        app.pollers.append(self.entry)
+
+    def done(self):
+        app = self.app
+        if app.console.claimant is self:
+            app.console.claimant = None
+        app.pollers = [p for p in app.pollers if p is not self.entry]  # a new list: the loop may be in the old
+
+    def poll(self, now):
+        if ticks_diff(ticks_ms(), self.last) > self.limit_ms:
+            self.done()
+            self.expired()
+
+
+class Ask(_Claim):
+    """"Question? [y/n]": y runs `then(app)`; n, ESC or ASK_MS without an answer cancel it."""
+
+    def __init__(self, app, question, then):
+        _Claim.__init__(self, app, ASK_MS)
+        self.then = then
+        app.info(question + " [y/n]")
+
+    def claim(self, ch):
+        if ch in "\r\n ":
+            return True  # the Enter that ended the command (or a terminal's CR LF) is no answer
+        self.done()
+        if ch in "yY":
+            self.then(self.app)
+        else:
+            self.app.info("cancelled")
+        _release()
+        return True
+
+    def expired(self):
+        self.app.info("no answer; cancelled")
+
+
+class JsonReader(_Claim):
+    """One JSON object in datalogger.json's shape, pasted at the console: it ends when the object closes
+    (or PASTE_MS without a character); what is valid is applied and saved, a malformed one not at all."""
+
+    def __init__(self, app):
+        from core.savedfile import MAX_FILE_BYTES
+
+        _Claim.__init__(self, app, PASTE_MS)
+        self.buf = bytearray()
+        self.max = MAX_FILE_BYTES
+        self.depth = 0
+        self.quoted = False
+        self.escaped = False
+        app.info("!json-settings: paste one JSON settings object (as in datalogger.json, up to "
+                 + str(MAX_FILE_BYTES) + " bytes); ESC cancels")
+
+    def claim(self, ch):
+        self.last = ticks_ms()
+        if not self.buf:
+            if ch in " \t\r\n":
+                return True
+            if ch != "{":
+                self.done()
+                self.app.warn("!json-settings: " + ("cancelled" if ch == "\x1b" else "a settings document starts "
+                              "with {") + "; nothing applied")
+                return True
+        self.buf.extend(ch.encode())
+        if len(self.buf) > self.max:
+            self.done()
+            self.buf = None
+            self.app.warn("!json-settings: longer than " + str(self.max) + " bytes; nothing applied")
+            return True
+        if self.quoted:
+            if self.escaped:
+                self.escaped = False
+            elif ch == "\\":
+                self.escaped = True
+            elif ch == '"':
+                self.quoted = False
+        elif ch == '"':
+            self.quoted = True
+        elif ch == "{" or ch == "[":
+            self.depth += 1
+        elif ch == "}" or ch == "]":
+            self.depth -= 1
+            if self.depth == 0:
+                self.done()
+                text = bytes(self.buf)
+                self.buf = None
+                apply_document(self.app, text)
+                _release()
+        return True
+
+    def expired(self):
+        self.app.warn("!json-settings: " + ("no document" if not self.buf else "the document did not close")
+                      + " within " + str(PASTE_MS // 1000) + " s; nothing applied")
+
+
+def _release():
+    from core.app import USE_ONLY, release
+    release(USE_ONLY)
+
+
+def apply_document(app, data):
+    from core import savedfile
+    from core.clip import clip
+
+    try:
+        doc = savedfile.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeError) as err:
+        app.warn("!json-settings: not valid JSON (" + clip(str(err), 60) + "); nothing applied")
+        return
+    if not isinstance(doc, dict):
+        app.warn("!json-settings: not a JSON object; nothing applied")
+        return
+    for section in doc:
+        if not isinstance(doc[section], dict):
+            app.warn("!json-settings: \"" + clip(section) + "\" is not an object of properties; nothing applied")
+            return
+    count = savedfile.apply(app, doc, "!json-settings")
+    app.info("!json-settings: " + str(count) + " value(s) applied")
+    if count:
+        savedfile.save(app)
+        app.info("settings that are read at start (plugins, pins, services) take effect after !restart")
 
 
 def _help(app):
@@ -25,9 +173,14 @@ def _help(app):
 
 def _log_now(app):
     app.log_requested = True
+    app.trigger = "Log Now"
 
 
 def _log_rate(app):
+    from core.app import RATE_METRIC
+    if not app.settings.get(RATE_METRIC):
+        app.info("Rate Metric is off (Logger page)")
+        return
     scheduler = app.scheduler
     rate = scheduler.rate_mhz()
     app.info("Rate Metric: " + str(rate // 1000) + "." + str(1000 + rate % 1000)[1:] + " Hz; interval "
@@ -53,10 +206,17 @@ def _devices(app):
         app.info("  " + device.section.name + " at " + hex(device.address) + ": " + state)
 
 
-def _settings(app):
+def _settings(app, arg=""):
     from core.clip import clip  # values come from files: escaped, and a huge one clipped
 
     settings = app.settings
+    if arg == "json":
+        from core import savedfile
+        from core.console import out
+        for line in savedfile.dump_json(savedfile.effective(app, "****"), settings.order()).split("\n"):
+            if line:
+                out.message(line)
+        return
     for prop in settings.props:
         app.info("  " + prop.key + " = " + clip(settings.shown(prop, settings.get(prop)), 100) + "  ("
                  + settings.sources[prop.key] + ")")
@@ -64,14 +224,46 @@ def _settings(app):
         app.info("  (AWS IoT is off: MiniMQTT, the connection manager and NTP are not loaded)")
 
 
-def _clear_settings(app):
-    if app.nvm is None:
-        app.warn("no NVM on this board")
-        return
+def _erase(app):
     from core import savedfile
-    image = savedfile.nvm_image(b"{}")  # "no saved settings", not "empty": the card is not read again
-    app.nvm[0:len(app.nvm)] = image + b"\xff" * (len(app.nvm) - len(image))  # one write; no old secret left
-    app.info("Saved settings cleared: settings.toml and the defaults apply from the next start")
+    app.info(savedfile.clear(app))
+
+
+def _clear_settings(app):
+    Ask(app, "Clear the saved settings (NVM)?", _erase)
+
+
+def _restart_now(app):
+    app.info("Restarting")
+    import supervisor
+    supervisor.reload()
+
+
+def _reset_now(app):
+    _erase(app)
+    _restart_now(app)
+
+
+def _factory_now(app):
+    import os
+
+    from core import sdcard
+    from core.savedfile import FILE
+    try:
+        os.remove(sdcard.ROOT + "/" + FILE)
+        app.info(FILE + " removed from the card")
+    except OSError:
+        pass
+    _reset_now(app)
+
+
+def _save_settings(app):
+    from core import savedfile
+    savedfile.save(app)
+
+
+def _json_settings(app):
+    JsonReader(app)
 
 
 def _version(app):
@@ -79,10 +271,90 @@ def _version(app):
     app.info("DataLogger IoT for CircuitPython " + VERSION + " on " + sys.implementation.name)
 
 
+def _device_id(app):
+    from core.app import board_id
+    app.info("Device ID: " + board_id())
+
+
+def _systime(app):
+    from core.app import TIMESTAMP
+    wall = app.wall
+    app.info("System time: " + wall.iso() + (" (clock not set)" if not wall.is_set() else "") + "; Timestamp Mode: "
+             + app.settings.get(TIMESTAMP))
+
+
+def _sdcard(app):
+    import os
+
+    from core import sdcard
+    if not sdcard.mounted():
+        app.info("SD card: none mounted")
+        return
+    try:
+        st = os.statvfs(sdcard.ROOT)
+    except OSError as err:
+        app.warn("SD card: " + sdcard.why(err))
+        return
+    total = st[0] * st[2] // 1048576
+    free = st[0] * st[3] // 1048576
+    app.info("SD card: " + str(total) + " MB, " + str(total - free) + " MB used, " + str(free) + " MB free")
+
+
+def _wifi(app):
+    net = sys.modules.get("core.net")  # loaded by a plugin that needs the network
+    n = net._net if net is not None else None
+    if n is None:
+        app.info("WiFi: not started (no plugin needs it)")
+    elif n.up:
+        app.info("WiFi: joined \"" + n.ssid + "\"")
+    else:
+        app.info("WiFi: not connected" + ("" if n.enabled else " (WiFi Network/Enabled is off)"))
+
+
+def _about(app):
+    from core.app import BOARD_NAME, INTERVAL, VERSION
+    settings = app.settings
+    _version(app)
+    app.info("Board Name: " + settings.get(BOARD_NAME))
+    _device_id(app)
+    _uptime(app)
+    _systime(app)
+    _sdcard(app)
+    app.info("Logging every " + str(settings.get(INTERVAL)) + " ms; plugins: "
+             + ", ".join([name for name, _ in app.plugins]))
+    _devices(app)
+    _heap(app)
+
+
+def reset_counter(app):
+    """The Logger's Reset Sample Counter: the next observation's Entry is 1."""
+    app.sample = 1
+    return "Sample counter reset: the next Entry is 1"
+
+
+def _asking(question, fn):
+    return lambda app: Ask(app, question, fn)
+
+
 COMMANDS = {"help": _help, "log-now": _log_now, "log-rate": _log_rate, "heap": _heap, "uptime": _uptime,
-            "devices": _devices, "settings": _settings, "clear-settings": _clear_settings, "version": _version}
+            "devices": _devices, "settings": _settings, "clear-settings": _clear_settings,
+            "clear-settings-forced": _erase, "version": _version, "about": _about, "device-id": _device_id,
+            "systime": _systime, "sdcard": _sdcard, "wifi": _wifi, "save-settings": _save_settings,
+            "json-settings": _json_settings, "restart": _asking("Restart the device?", _restart_now),
+            "restart-forced": _restart_now,
+            "reset-device": _asking("Erase the saved settings and restart?", _reset_now),
+            "reset-device-forced": _reset_now,
+            "factory-reset": _asking("Factory reset: erase the saved settings and sd/datalogger.json, and restart?",
+                                     _factory_now)}
 HELP = {"help": "list the quick commands", "log-now": "take an observation now",
         "log-rate": "measured log rate and missed ticks", "heap": "free and used heap",
         "uptime": "time since start", "devices": "devices found",
-        "settings": "every setting, its value and where it came from",
-        "clear-settings": "forget the saved settings (NVM)", "version": "firmware version"}
+        "settings": "every setting, its value and where it came from (!settings json: as datalogger.json)",
+        "clear-settings": "erase the saved settings (NVM), after y/n", "clear-settings-forced": "the same, no prompt",
+        "version": "firmware version", "about": "the system's about page", "device-id": "this board's ID",
+        "systime": "the system time", "sdcard": "SD card size and free space", "wifi": "WiFi state",
+        "save-settings": "save the settings to the NVM", "json-settings": "paste a datalogger.json settings "
+        "document: applied and saved", "restart": "restart, after y/n", "restart-forced": "restart, no prompt",
+        "reset-device": "erase the saved settings and restart, after y/n", "reset-device-forced": "the same, "
+        "no prompt", "factory-reset": "erase the saved settings and the card's datalogger.json and restart, "
+        "after y/n"}

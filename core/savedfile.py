@@ -254,15 +254,9 @@ FILE = "datalogger.json"
 MAX_FILE_BYTES = 16384  # the largest datalogger.json read (core.resolve) or pasted (!json-settings)
 
 
-def stored(prop, value):
-    """A value as the original stores it: a pick-list's value as its number ("Timestamp Mode": 6)."""
-    if prop.choices and value in prop.choices:
-        return prop.choices.index(value)
-    return value
-
-
 def _numbered(app, sections):
     """Pick-list values in {section: {name: value}} as their numbers, in place."""
+    from core.coerce import stored
     for prop in app.settings.props:
         body = sections.get(prop.section)
         if prop.choices and body is not None and prop.name in body:
@@ -301,6 +295,7 @@ def save_persistent(app):
 def effective(app, secrets):
     """Every declared setting's current value in the file's shape, with the saved sections no loaded
     plugin declares. Secrets: True writes them, False as "" (as the original), or a mask text."""
+    from core.coerce import stored
     settings = app.settings
     out = settings.saved_sections()
     for prop in settings.props:
