@@ -44,9 +44,16 @@ def boot(app):
         plugins = ",".join([p for p in plugins.split(",") if not p.strip().startswith("sensors.")])
     released = load_plugins(app, resolver, plugins)
     resolver.report_unknown()
-    count = 0
+    count = 0  # the values restored: a secret written as "" (as the original writes them) is none
+    secret = {}
+    for prop in app.settings.props:
+        if prop.secret:
+            secret[prop.section + "/" + prop.name] = True
     for section in app.settings.saved:
-        count += len(app.settings.saved[section])
+        body = app.settings.saved[section]
+        for name in body:
+            if not (body[name] == "" and section + "/" + name in secret):
+                count += 1
     if seeded and count:
         app.save_settings()
         app.info(where + ": " + str(count) + " value(s) restored and saved to NVM; after editing the file, "
