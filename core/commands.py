@@ -55,6 +55,9 @@ class _Claim:
             self.done()
             self.expired()
 
+    def expired(self):
+        pass
+
 
 class Ask(_Claim):
     """"Question? [y/n]": y runs `then(app)`; n, ESC or ASK_MS without an answer cancel it."""
@@ -108,7 +111,7 @@ class JsonReader(_Claim):
         self.buf.extend(ch.encode())
         if len(self.buf) > self.max:
             self.done()
-            self.buf = None
+            self.buf = bytearray()  # its heap back
             self.app.warn("!json-settings: longer than " + str(self.max) + " bytes; nothing applied")
             return True
         if self.quoted:
@@ -127,7 +130,7 @@ class JsonReader(_Claim):
             if self.depth == 0:
                 self.done()
                 text = bytes(self.buf)
-                self.buf = None
+                self.buf = bytearray()  # its heap back
                 apply_document(self.app, text)
                 _release()
         return True

@@ -50,8 +50,10 @@ WIFI_NETWORK_NAME = "e2e-nowhere"
 # What a user types, and when (tick ms from the start): every quick command. Two answers depend on
 # the runtime and are compared with that part masked: !heap's figures and !version's implementation.
 START_MS = 1000
-TYPED = [(START_MS + 1100, "!help\r"), (START_MS + 2100, "!settings\r"), (START_MS + 3100, "!devices\r"),
-         (START_MS + 4100, "!log-now\r"), (START_MS + 5100, "!log-rate\r"), (START_MS + 6100, "!uptime\r"),
+TYPED = [(START_MS + 1100, "!help\r"), (START_MS + 2100, "!settings\r!settings json\r"),
+         (START_MS + 3100, "!devices\r!about\r"), (START_MS + 4100, "!log-now\r!systime\r!device-id\r!wifi\r"),
+         (START_MS + 5100, '!log-rate\r!json-settings\r{"Logger": {"Numbering Increment": 1}}\r'),
+         (START_MS + 6100, "!uptime\r!save-settings\r"),
          (START_MS + 7100, "hello\r!nonesuch\r"), (START_MS + 8100, "!heap\r!version\r"),
          (START_MS + 9100, "!clear-settings\r"), (START_MS + 9600, "!aws\r")]
 # A terminal left suspended for a while, with a command typed meanwhile: its answer and the
@@ -60,6 +62,7 @@ UNREAD = (START_MS + 6300, START_MS + 6900)
 TYPED.insert(6, (START_MS + 6500, "!devices\r"))
 # A retry's wait is drawn at random (jitter): each runtime has its own generator.
 MASKS = (("[I] heap free ", re.compile(r"\d+")), ("[I] DataLogger IoT for CircuitPython ", re.compile(r" on \w+$")),
+         ("[I] SD card: ", re.compile(r"\d+")), ("[I] Device ID: ", re.compile(r"[0-9A-F]+$")),
          ("[W] WiFi: ", re.compile(r"trying again in \d+ s")))
 STOP_MS = START_MS + CYCLES * INTERVAL_MS + 5
 # The warnings the run asks for: a mistyped command, the lines dropped while the console was not read,
