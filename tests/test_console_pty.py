@@ -27,8 +27,10 @@ def test_quick_commands_at_a_terminal(tmp_path):
         child.expect(r"Rate Metric: \d+\.\d{3} Hz; interval 60000 ms; missed ticks 0")
         child.send("!nonsense\r")
         child.expect_exact("[W] unknown command !nonsense; try !help")
-        child.send("x")
-        child.expect_exact("Quick commands start with ! and end with Enter; try !help")
+        child.send("x")  # any key but ! opens the menu; ESC leaves it
+        child.expect_exact("Settings for: /DataLogger IoT\r\n")
+        child.send("\x1b")
+        child.expect_exact("[I] Menu closed")
         child.send("!logg\x7f-now\r")  # backspace edits the line
         child.expect(r",3,DataLogger IoT,")
         child.send("!devices\r")

@@ -65,12 +65,18 @@ class Menu:
         self.changed = False
         self.last = ticks_ms()
         self.at_prompt = False
+        self.eat = False
+        self.mute = False
         out.held = 0
         self.show()
 
     # --- keys and time ---
     def key(self, ch):
         self.last = ticks_ms()
+        if self.eat:  # an Enter typed after a number that selected at once: already done
+            self.eat = False
+            if ch == "\r" or ch == "\n":
+                return
         if self.esc == 2:  # inside an escape sequence: swallowed to its final byte
             self.seq += 1
             if "@" <= ch <= "~" or self.seq > MAX_SEQ:
@@ -103,6 +109,8 @@ class Menu:
             self.esc = 0
             self.escape()
             return
+        if self.mute and ticks_diff(now, self.last) >= DIGIT_WAIT_MS:
+            self.mute = False
         if self.digits and ticks_diff(now, self.digit_at) >= DIGIT_WAIT_MS:
             self.choose()
             return
@@ -130,6 +138,12 @@ class Menu:
             self.close(False)
 
     def page_key(self, ch):
+        if self.mute:  # after a wrong number: the rest of a pasted or held-down run of digits is dropped
+            if "0" <= ch <= "9":
+                return
+            self.mute = False
+            if ch == "\r" or ch == "\n":
+                return
         if "0" <= ch <= "9":
             if len(self.digits) >= MAX_DIGITS:
                 self.over = True
@@ -138,6 +152,7 @@ class Menu:
             self.digit_at = self.last
             if not self.over and int(self.digits) * 10 > self.count():
                 self.choose()  # no longer number is an option: at once
+                self.eat = True
             return
         if ch == "\r" or ch == "\n":
             if self.digits or self.over:
@@ -164,6 +179,7 @@ class Menu:
         items = self.items()
         number = int(digits) if digits and not over else 0
         if not 1 <= number <= len(items):
+            self.mute = True
             self.say("[W] no option " + (digits + "..." if over else digits) + ": choose 1 to "
                      + str(len(items)) + ", x to exit, b to go back")
             self.prompt()
