@@ -104,7 +104,8 @@ class Console:
         self._app = app
         self._line = ""
         self._hinted = False
-        self.claimant = None  # an object with claim(char) -> bool, such as the menu
+        self.claimant = None  # an object with claim(char) -> bool, such as a quick command's [y/n] question
+        self.menu = None  # the same, asked next unless a quick command is being typed (plugins/ui/menu.py)
         out.app = app
 
     def poll(self, _now=None):
@@ -124,8 +125,9 @@ class Console:
             self.feed(ch)
 
     def feed(self, ch):
-        # The claimant (the menu, plugins/ui/menu.py) sees every key unless a quick command is being typed.
-        if self.claimant is not None and not self._line and self.claimant.claim(ch):
+        if self.claimant is not None and self.claimant.claim(ch):
+            return
+        if self.menu is not None and not self._line and self.menu.claim(ch):
             return
         if ch == "\r" or ch == "\n":
             line = self._line

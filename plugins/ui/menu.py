@@ -9,7 +9,7 @@ class MenuPlugin:
         self.app = app
         self.menu = None  # the open menu (menupages.Menu), or None
         self.keep = {}  # Devices Settings: {section name: indices shown} for what was switched off
-        app.console.claimant = self
+        app.console.menu = self  # asked for each key (core/console.py)
 
     def claim(self, ch):
         """A console character: the menu's while it is open; any key but "!" opens it."""
