@@ -103,7 +103,7 @@ def test_timestamp_modes_use_integers_and_the_posix_zone(tmp_path):
 
     now = time.time()
     header, value = first_time("epoch s")
-    assert header.startswith("General.Time,") and abs(int(value) - now) < 30
+    assert header.startswith("General.Time (Epoch),") and abs(int(value) - now) < 30  # named as the original
     assert abs(int(first_time("epoch ms")[1]) / 1000 - now) < 30
     assert 0 <= int(first_time("ms since start")[1]) < 5000
     header, value = first_time("none")
@@ -177,10 +177,15 @@ def test_datalogger_json_seeds_the_nvm_once_and_saved_settings_win(tmp_path):
     assert "WIFI_PASSWORD = ****  (settings.toml line 2)" in said  # the saved "" overwrote nothing
     assert "log0001.txt" in board.files()
 
-    # !clear-settings forgets them for good: the card's file is not read again either.
+    # !clear-settings erases them, as the original's Clear Settings: with Fallback Restore off, the
+    # card's file is not read again either.
     (board.sd / "datalogger.json").write_text(SEED)
-    lines, _ = board.run_until("Saved settings cleared", typed="!clear-settings\n")
-    assert "[I] Saved settings cleared: settings.toml and the defaults apply from the next start" in lines
+    (board.drive / "settings.toml").write_text("SAVE_SETTINGS_FALLBACK_RESTORE = 0
+")
+    lines, _ = board.run_until("Saved settings cleared", typed="!clear-settings
+y
+")
+    assert any(line.startswith("[I] Saved settings cleared: settings.toml, the defaults") for line in lines)
     assert b"TestThing23" not in (board.drive / "nvm.bin").read_bytes()
     lines, _ = board.run_until(BOOTED)
     said = "\n".join(messages(lines))
