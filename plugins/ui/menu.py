@@ -12,9 +12,9 @@ class MenuPlugin:
         app.console.menu = self  # asked for each key (core/console.py)
 
     def claim(self, ch):
-        """A console character: the menu's while it is open; any key but "!" opens it."""
+        """A console character: the menu's while it is open; any printable key but "!" opens it."""
         if self.menu is None:
-            if ch == "!":
+            if ch == "!" or ch < " ":  # a command; or a line end or control byte (a paste's CR LF, noise)
                 return False
             try:
                 from plugins.ui import menupages

@@ -49,9 +49,9 @@ class Menu:
     def __init__(self, app, plugin):
         self.app = app
         self.plugin = plugin
-        self.stack = [("main", None, "")]
+        self.stack: list = [("main", None, "")]
         self.mode = "page"  # or "text", "bool", "confirm"
-        self.target = None  # what the text/bool/confirm prompt is for
+        self.target: tuple = ()  # what the text/bool/confirm prompt is for
         self.buf = ""
         self.over = False  # the typed text or number ran past its limit: refused whole
         self.digits = ""
@@ -195,7 +195,7 @@ class Menu:
         kind, arg, path = self.stack[-1]
         app = self.app
         settings = app.settings
-        out_ = []
+        out_: list = []
         if kind == "main":
             out_.append(("Settings", "System settings and operations", None, ("page", ("settings", None, "/Settings"))))
             out_.append(("Devices Settings", "Settings for connected devices", None,
@@ -237,7 +237,7 @@ class Menu:
 
     def sections(self):
         # Every section with a setting or an action, in declaration order.
-        seen = []
+        seen: list = []
         for props in (self.app.settings.props, self.app.settings.actions):
             for prop in props:
                 if prop.section not in seen:
@@ -246,7 +246,7 @@ class Menu:
 
     def groups(self):
         present = self.sections()
-        out_ = []
+        out_: list = []
         named = [IOT]
         for heading, sections in GROUPS:
             shown = []
