@@ -59,7 +59,11 @@ def coerce(prop, raw):
                 for i in range(len(LEGACY)):
                     if LEGACY[i].lower() == value.lower():
                         return prop.choices[i]
-            raise ValueError("expected one of " + ", ".join(prop.choices) + "; got " + _show(prop, raw))
+            words = ", ".join(prop.choices)
+            if len(words) > 100:  # the ten Timestamp Modes: name the ends, the rest are in the README
+                words = (str(len(prop.choices)) + " labels from \"" + prop.choices[0] + "\" to \"" + prop.choices[-1]
+                         + "\", or their numbers")
+            raise ValueError("expected one of " + words + "; got " + _show(prop, raw))
         return value
     if kind == INT:
         if raw is True or raw is False:
