@@ -164,3 +164,41 @@ def test_with_nothing_attached_the_startup_delay_is_skipped(tmp_path):
     board = Board(tmp_path, "APPLICATION_SETTINGS_STARTUP_DELAY = 1\n")
     lines, _ = board.run(seconds=2.5)  # stdin is /dev/null here: nobody answers
     assert data(lines), lines  # logging starts once the delay is over
+
+
+def pick(child, name):
+    """Select a menu line by its name, as a user reads the number off the page."""
+    child.expect(r"(\d+)\) " + name + " - ")
+    number = child.match.group(1)
+    child.expect_exact("Select option")
+    child.send(number + ("\r" if len(number) == 1 else ""))
+
+
+def test_the_save_settings_page_actions_round_trip(tmp_path):
+    board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 60000\n")
+    child = spawn(board)
+    try:
+        child.send("!json-settings\r")
+        child.expect_exact("paste one JSON settings object")
+        child.send('{"Data File": {"File Prefix": "shed"}}\r')
+        child.expect_exact("[I] Settings saved to NVM")
+        child.send(" ")
+        pick(child, "Settings")
+        pick(child, "Save Settings")
+        pick(child, "Save to Fallback")
+        child.expect_exact("[Y/n]")
+        child.send("y")
+        child.expect_exact("Settings written to sd/datalogger.json")
+        pick(child, "Clear saved settings")
+        child.expect_exact("[Y/n]")
+        child.send("y")
+        child.expect_exact("Saved settings cleared")
+        child.sendintr()
+        child.expect_exact("[I] Stopped; files closed")
+    finally:
+        child.close(force=True)
+    assert (board.drive / "nvm.bin").read_bytes()[:4] == b"\xff" * 4
+    lines, _ = board.run(seconds=0.8)  # the next start: restored from the file
+    said = "\n".join(messages(lines))
+    assert "[I] Settings restored from sd/datalogger.json" in said
+    assert "shed0001.txt" in board.files()
