@@ -46,7 +46,7 @@ def check_updates(standin, before, logger):
         assert update["clientToken"]
         assert set(reported) == {"General", "MAX17048", "BME280"}
         assert reported["BME280"]["TemperatureC"] == 21.5 and reported["MAX17048"]["Voltage (V)"] == 4.1
-        assert str(reported["General"]["Time"]) in console  # the same observation as the console's line
+        assert str(reported["General"]["Time (millis)"]) in console  # the same observation as the console's line (the column named by "ms since start", as the original)
     versions = [u["version"] for u in updates]
     assert versions == sorted(versions)
     document = standin.document(THING)
