@@ -9,7 +9,7 @@ from core.observation import Observation, Section
 from core.scheduler import TICKS_HALF, TICKS_MAX, Scheduler
 from core.schema import BOOL, INT, STR, Action, Prop
 from core.settings import Settings
-from core.timefmt import MODES, WallClock, date_text
+from core.timefmt import MODES, WallClock
 from adafruit_ticks import ticks_diff, ticks_ms
 
 VERSION = "0.1.0"
@@ -17,9 +17,9 @@ MISSED_REPORT_MS = 10000
 RESTART_DELAY_S = 5
 DEFAULT_PLUGINS = "sensors.auto, outputs.serial, outputs.sdcard, iot.aws, ui.menu"
 # Boot-only modules, dropped after boot so their code gives its heap back.
-BOOT_ONLY = ("core.boot", "core.resolve", "core.coerce", "core.tomlenv", "core.savedfile")
+BOOT_ONLY = ("core.boot", "core.resolve", "core.coerce", "core.tomlenv", "core.savedfile", "core.datefmt")
 # Modules a rare action loads (a quick command, a settings save), dropped again once it is done.
-USE_ONLY = ("core.commands", "core.savedfile", "core.clip", "core.coerce")
+USE_ONLY = ("core.commands", "core.savedfile", "core.clip", "core.coerce", "core.datefmt")
 
 PLUGINS = Prop("Application Settings", "Plugins", STR, DEFAULT_PLUGINS,
                "Plugins to load, comma-separated (kind.name)", key="PLUGINS")
@@ -101,6 +101,10 @@ def board_id():
         return ""
 
 
+def _no_date(mode, day, ms, offset_s):
+    return ""
+
+
 def release(names):
     # Forget modules so their code can be collected (they must hold nothing still in use).
     for name in names:
@@ -137,6 +141,7 @@ class App:
         self.interval_ms = INTERVAL.default
         self.time_mode = MODES.index(TIMESTAMP.default)
         self.tz = None
+        self.date_text = _no_date  # core.datefmt.date_text for modes 4, 5, 8 and 9, set at boot
         self.nvm = None
         self.circuitpy_wifi = None  # (ssid, password) tried before WiFi network 1 (core/boot.py)
         self.console = Console(self)
@@ -176,7 +181,7 @@ class App:
             offset = self._tz_offset
         if mode == 6 or mode == 7:
             return wall.iso(offset)
-        return date_text(mode, wall.day, wall.ms, offset)
+        return self.date_text(mode, wall.day, wall.ms, offset)  # core.datefmt's, set at boot
 
     def prepare(self):
         # The calls of a log cycle and of the loop, bound once: a bound method looked up each

@@ -218,7 +218,7 @@ def _plain_name(name):
 
 def _setup_observation(app):
     from core import app as core
-    from core.timefmt import COLUMNS, ZONED
+    from core.datefmt import COLUMNS, ZONED, date_text
 
     settings = app.settings
     mode = settings.get(core.TIMESTAMP)
@@ -230,6 +230,8 @@ def _setup_observation(app):
         except (ValueError, IndexError) as err:
             app.warn(core.TIME_ZONE.key + ": " + clip(str(err), 100) + "; using UTC")
             app.tz = PosixTZ("UTC0")
+    if app.time_mode in (4, 5, 8, 9):
+        app.date_text = date_text  # the module itself is released after boot
     if app.time_mode >= 2 and not app.wall.is_set():
         app.warn("the clock is not set (it reads " + app.wall.iso()[:10] + "): " + core.TIMESTAMP.key + " = \""
                  + mode + "\" writes wrong times until it is; \"" + MODES[1] + "\" needs no clock")

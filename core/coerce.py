@@ -55,7 +55,7 @@ def coerce(prop, raw):
                 if choice.lower() == value.lower():
                     return choice
             if prop.choices[0] == "No Timestamp":  # the earlier short names of the Timestamp Mode
-                from core.timefmt import LEGACY
+                from core.datefmt import LEGACY
                 for i in range(len(LEGACY)):
                     if LEGACY[i].lower() == value.lower():
                         return prop.choices[i]

@@ -4,7 +4,8 @@ from check import raises
 from core.app import CORE_PROPERTIES, TIMESTAMP
 from core.coerce import coerce, stored
 from core.schema import STR, Prop
-from core.timefmt import COLUMNS, MODES, date_text
+from core.datefmt import COLUMNS, date_text
+from core.timefmt import MODES
 
 ROTATE = Prop("Data File", "Rotate Period", STR, "1 day", "", choices=("6 h", "12 h", "1 day", "2 days", "1 week"))
 DAY = 20417  # 2025-11-25, a Tuesday
