@@ -202,3 +202,27 @@ def test_the_save_settings_page_actions_round_trip(tmp_path):
     said = "\n".join(messages(lines))
     assert "[I] Settings restored from sd/datalogger.json" in said
     assert "shed0001.txt" in board.files()
+
+
+def test_reset_sample_counter_on_the_logger_page(tmp_path):
+    board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 60000\nLOGGER_NUMBERING_INCREMENT = 5\n")
+    child = spawn(board)
+    try:
+        child.expect(r"\n\S+,1,DataLogger IoT,")
+        child.send("!log-now\r")
+        child.expect(r"\n\S+,6,DataLogger IoT,")  # stepped by Numbering Increment
+        child.send(" ")
+        pick(child, "Settings")
+        pick(child, "Logger")
+        pick(child, "Reset Sample Counter")
+        child.expect_exact("[Y/n]")
+        child.send("y")
+        child.expect_exact("Sample counter reset: the next Entry is 1")
+        for _ in range(4):
+            child.send("\x1b")
+        child.send("!log-now\r")
+        child.expect(r"\n\S+,1,DataLogger IoT,")
+        child.sendintr()
+        child.expect_exact("[I] Stopped; files closed")
+    finally:
+        child.close(force=True)
