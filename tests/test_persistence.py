@@ -226,3 +226,19 @@ def test_reset_sample_counter_on_the_logger_page(tmp_path):
         child.expect_exact("[I] Stopped; files closed")
     finally:
         child.close(force=True)
+
+
+def test_start_messages_device_names_and_board_name_as_the_original(tmp_path):
+    board = Board(tmp_path, 'APPLICATION_SETTINGS_START_MESSAGES = "Compact"\nAPPLICATION_SETTINGS_DEVICE_NAMES = 1\n'
+                            'APPLICATION_SETTINGS_BOARD_NAME = "Shed 7"\n')
+    lines, _ = board.run(seconds=0.8)
+    said = messages(lines)
+    assert said[0].startswith("[I] SparkFun DataLogger IoT") and not any("ready" in line for line in said)
+    assert "[I] Logging every 15000 ms; quick commands: !help" in said
+    header = data(lines)[0]
+    assert "MAX17048 [x36].Voltage (V)" in header and "BME280 [x77].Humidity" in header
+    assert ",Shed 7," in data(lines)[1]
+    (board.drive / "settings.toml").write_text('APPLICATION_SETTINGS_START_MESSAGES = 2\n')  # its number: Disabled
+    lines, _ = board.run(seconds=0.8)
+    assert [line for line in messages(lines) if "Logging every" in line or "found" in line] == []
+    assert data(lines)
