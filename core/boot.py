@@ -33,7 +33,7 @@ def boot(app):
     if seeded:
         app.info("Settings restored from " + sdcard.where(where))
     resolver.restore(sections, where)
-    resolver.declare(CORE_PROPERTIES)
+    resolver.declare(CORE_PROPERTIES, "core.app")
     if "w" in chosen:
         app.settings.values[WIFI_ENABLED.key] = False
         app.settings.sources[WIFI_ENABLED.key] = "startup menu"
@@ -166,7 +166,7 @@ def load_plugins(app, resolver, spec):
                 raise ImportError("a plugin name is kind.name, e.g. sensors.auto")
             __import__(module_name)
             module = sys.modules[module_name]
-            resolver.declare(getattr(module, "PROPERTIES", ()))
+            resolver.declare(getattr(module, "PROPERTIES", ()), module_name)
             plugin = module.setup(app)
         except ImportError as err:
             app.warn("plugin " + clip(name) + ": cannot load (" + clip(str(err), 100) + "); the others keep running")

@@ -91,7 +91,6 @@ class Output:
         if flush is not None:
             flush()
         return shown
-        return True
 
 
 out = Output()

@@ -15,7 +15,9 @@ def docs(module):
     try:
         fresh = __import__(module, None, None, ("_",))
         for value in fresh.__dict__.values():
-            for prop in value if isinstance(value, list) else (value,):
+            if isinstance(value, schema._Prop) or not isinstance(value, (list, tuple)):
+                value = (value,)
+            for prop in value:  # a Prop, or a list or tuple of them
                 if isinstance(prop, schema._Prop) and prop.doc:
                     out[prop.key] = prop.doc
     finally:
@@ -23,4 +25,12 @@ def docs(module):
         sys.modules.pop(module, None)
         if old is not None:
             sys.modules[module] = old
+        # the import also bound the fresh module in its package: `from core import app` must find the old
+        dot = module.rfind(".")
+        package = sys.modules.get(module[:dot])
+        if package is not None:
+            if old is not None:
+                setattr(package, module[dot + 1:], old)
+            elif module[dot + 1:] in package.__dict__:
+                delattr(package, module[dot + 1:])
     return out

@@ -89,9 +89,9 @@ class Resolver:
         if where:
             self.saved_say.name = where
 
-    def declare(self, props):
-        """Add properties to the settings and resolve their values now."""
-        self.settings.declare(props)
+    def declare(self, props, origin=None):
+        """Add properties to the settings (declared by module `origin`) and resolve their values now."""
+        self.settings.declare(props, origin)
         for prop in props:
             if prop.kind != "action":  # an Action (core/schema.py) is no setting
                 self._resolve(prop)

@@ -14,9 +14,14 @@ class Settings:
         self.props = []  # declaration order, which the menu and the files keep
         self.saved = {}  # {section: {name: raw}} as restored, including undeclared ones
         self.actions = []  # Action()s (core/schema.py), declaration order: menu entries, not settings
+        # [(props before, actions before, module)]: where each declaring module's lines start, so the
+        # menu can read their docs (core.propdocs; a Prop keeps none)
+        self.origins = []
 
-    def declare(self, props):
-        # Add properties at their defaults.
+    def declare(self, props, origin=None):
+        # Add properties at their defaults; `origin`: the module that declares them.
+        if origin is not None:
+            self.origins.append((len(self.props), len(self.actions), origin))
         for prop in props:
             if prop.kind == "action":
                 self.actions.append(prop)

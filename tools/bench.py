@@ -716,7 +716,7 @@ def heap_after_boot(cycles: int = 50) -> dict:
             "for _i in range(%d):\n    app.log(app.scheduler.now_ms())\ngc.collect()\n" % cycles,
             "_mark('logged')",
             # First use of what a running logger loads on demand: quick commands, a settings save.
-            "_before_use = set(sys.modules)\nbuiltins.print = lambda *a: None\n"
+            "_before_use = set(sys.modules)\nbuiltins.print = lambda *a, **k: None\n"
             "for _c in %r:\n    app.console.run(_c)\napp.save_settings()\nbuiltins.print = _print\n"
             "_kept = sorted(m for m in sys.modules if m not in _before_use)\ngc.collect()\n" % (USE_COMMANDS,),
             "_mark('used')",

@@ -55,9 +55,10 @@ TYPED = [(START_MS + 1100, "!help\r"), (START_MS + 2100, "!settings\r!settings j
          (START_MS + 5100, '!log-rate\r!json-settings\r{"Logger": {"Numbering Increment": 1}}\r'),
          (START_MS + 6100, "!uptime\r!save-settings\r"),
          (START_MS + 7100, "!nonesuch\r"),
-         # The menu (plugins/ui/menu.py): open it, Settings, back, Devices Settings, the first device, exit.
-         (START_MS + 7300, "a"), (START_MS + 7400, "1\r"), (START_MS + 7500, "\x1b"), (START_MS + 7700, "2"),
-         (START_MS + 7800, "1"), (START_MS + 7900, "xxx"), (START_MS + 8100, "!heap\r!version\r"),
+         # The menu (plugins/ui/menu.py): open it, Settings, Application Settings (its docs read by
+         # core.propdocs), back, back, Devices Settings, the first device, exit.
+         (START_MS + 7200, "a"), (START_MS + 7300, "1\r"), (START_MS + 7400, "1\r"), (START_MS + 7500, "\x1b"),
+         (START_MS + 7700, "\x1b"), (START_MS + 7850, "2"), (START_MS + 7900, "1"), (START_MS + 7950, "xxx"), (START_MS + 8100, "!heap\r!version\r"),
          (START_MS + 9100, "!clear-settings\r"), (START_MS + 9300, "n"), (START_MS + 9600, "!aws\r")]
 # A terminal left suspended for a while, with a command typed meanwhile: its answer and the
 # observations of that time are dropped from the console (not from the card), then reported.

@@ -45,7 +45,7 @@ class MenuPlugin:
         """Called by the menu as it closes: its code gives its heap back."""
         self.menu = None
         from core.app import release
-        release(("plugins.ui.menupages",))
+        release(("plugins.ui.menupages", "core.propdocs"))  # propdocs: the pages' docs
 
 
 def setup(app):

@@ -67,6 +67,8 @@ class Menu:
         self.at_prompt = False
         self.eat = False
         self.mute = False
+        self.doc_section = None  # the section whose docs doc_map holds (see docs())
+        self.doc_map: dict = {}
         out.held = 0
         self.show()
 
@@ -210,12 +212,13 @@ class Menu:
                 if section in IOT_SECTIONS:
                     out_.append((section, "", None, ("page", ("section", section, path + "/" + section))))
         elif kind == "section":
+            docs = self.docs(arg)
             for prop in settings.props:
                 if prop.section == arg:
-                    out_.append((prop.name, prop.doc, self.value_text(prop), ("prop", prop)))
+                    out_.append((prop.name, docs.get(prop.key, ""), self.value_text(prop), ("prop", prop)))
             for prop in settings.actions:
                 if prop.section == arg:
-                    out_.append((prop.name, prop.doc, None, ("action", prop)))
+                    out_.append((prop.name, docs.get(prop.key, ""), None, ("action", prop)))
         elif kind == "pick":
             for choice in arg.choices:
                 out_.append((choice, "", None, ("choice", arg, choice)))
@@ -234,6 +237,37 @@ class Menu:
             out_.append(("Enable All", "Output every parameter", None, ("all", arg, True)))
             out_.append(("Disable All", "Output no parameter", None, ("all", arg, False)))
         return out_
+
+    def docs(self, section):
+        # {key: doc} of a section's settings and actions. A Prop keeps no doc (core/schema.py): they are
+        # read from the modules that declare them (core.propdocs, released with the menu); the last
+        # section's are kept, as items() is asked on every key.
+        if self.doc_section == section:
+            return self.doc_map
+        from core import pins, propdocs
+        settings = self.app.settings
+        modules: list = []
+        for where, listing in ((0, settings.props), (1, settings.actions)):
+            for i in range(len(listing)):
+                prop = listing[i]
+                if prop.section != section:
+                    continue
+                module = None
+                for origin in settings.origins:  # the last module whose lines start at or before i
+                    if origin[where] <= i:
+                        module = origin[2]
+                if module == "core.app" and prop in pins.PROPERTIES:  # core.app lists core.pins' own
+                    module = "core.pins"
+                if module is not None and module not in modules:
+                    modules.append(module)
+        self.doc_map = {}
+        self.doc_section = section
+        for module in modules:
+            try:
+                self.doc_map.update(propdocs.docs(module))
+            except Exception:  # no heap for it, say: the page is shown without them
+                pass
+        return self.doc_map
 
     def sections(self):
         # Every section with a setting or an action, in declaration order.
@@ -351,7 +385,8 @@ class Menu:
         elif what == "prop":
             self.edit(target[1])
         elif what == "action":
-            self.ask(target, label + " - " + target[1].doc)
+            about = item[1]
+            self.ask(target, label + " - " + about if about else label)
         elif what == "choice":
             self.stack.pop()
             self.set(target[1], target[2])
