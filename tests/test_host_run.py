@@ -180,11 +180,8 @@ def test_datalogger_json_seeds_the_nvm_once_and_saved_settings_win(tmp_path):
     # !clear-settings erases them, as the original's Clear Settings: with Fallback Restore off, the
     # card's file is not read again either.
     (board.sd / "datalogger.json").write_text(SEED)
-    (board.drive / "settings.toml").write_text("SAVE_SETTINGS_FALLBACK_RESTORE = 0
-")
-    lines, _ = board.run_until("Saved settings cleared", typed="!clear-settings
-y
-")
+    (board.drive / "settings.toml").write_text("SAVE_SETTINGS_FALLBACK_RESTORE = 0\n")
+    lines, _ = board.run_until("Saved settings cleared", typed="!clear-settings\ny\n")
     assert any(line.startswith("[I] Saved settings cleared: settings.toml, the defaults") for line in lines)
     assert b"TestThing23" not in (board.drive / "nvm.bin").read_bytes()
     lines, _ = board.run_until(BOOTED)
@@ -436,15 +433,19 @@ def test_a_datalogger_json_that_is_not_text_or_is_huge_does_not_stop_the_logger(
 def test_keys_outside_ascii_do_not_stall_the_console(tmp_path):
     # The console counts bytes and reads characters: "é°" is 4 bytes but 2 characters, and a
     # read of 4 would wait for keys that never come. The terminal stays open, as a person's does.
+    # "é" is a key like any other but "!": it opens the menu, which takes the keys after it.
     board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 100\n")
     run = Running(board.args(), stdin=subprocess.PIPE)
     try:
         run.wait(both("SD card: logging to", rows(1)))
         run.type("é°\n")
-        time.sleep(0.3)  # the keys have arrived (a pipe takes microseconds)
+        run.wait("Settings for: /DataLogger IoT")  # the menu opened on "é"
+        time.sleep(0.3)  # the other keys have arrived (a pipe takes microseconds)
         before = len(board.lines("sfe0001.txt"))
         # Still logging, nothing more typed: a stalled loop never gets there.
         assert wait_for(lambda: len(board.lines("sfe0001.txt")) >= before + 5, timeout=15), "logging stalled"
+        run.type("\x1b")  # ESC leaves the menu; the console takes quick commands again
+        run.wait("[I] Menu closed")
         run.type("!log-rate\n")
         run.wait("[I] !log-rate")
     finally:
