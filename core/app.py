@@ -93,7 +93,7 @@ now_ms = ticks_ms
 
 
 def board_id():
-    """The chip's unique ID in hex, as the original's Board ID."""
+    # The chip's unique ID in hex, as the original's Board ID.
     try:
         import microcontroller
         return "".join(["%02X" % b for b in microcontroller.cpu.uid])

@@ -25,8 +25,8 @@ class Section:
 
 
 class View:
-    """A section with some parameters switched off (the menu's Devices Settings): what an Observation
-    shows of it. The device still fills its own section in place; the view picks the kept values."""
+    # A section with some parameters switched off (the menu's Devices Settings): what an Observation
+    # shows of it. The device still fills its own section in place; the view picks the kept values.
 
     def __init__(self, section, keep):
         self.section = section

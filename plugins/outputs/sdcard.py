@@ -142,7 +142,7 @@ class SDOutput:
         self._close()
 
     def apply(self, prop, value):
-        """A setting changed in the menu: True if it took effect at once (a new file starts)."""
+        # A setting changed in the menu: True if it took effect at once (a new file starts).
         if prop is FORMAT and value != "Disabled":
             self.json_format = value == "JSON"
         elif prop is PREFIX:

@@ -28,7 +28,7 @@ class SerialOutput:
 
 
     def apply(self, prop, value):
-        """A setting changed in the menu: True if it took effect at once."""
+        # A setting changed in the menu: True if it took effect at once.
         if prop is FORMAT and value != "Disabled":
             self.json_format = value == "JSON"
             self.header_due = not self.json_format

@@ -1,7 +1,7 @@
-"""The serial menu, as the original's: any key but "!" opens it. This part stays loaded (a few
-hundred bytes); the pages (plugins/ui/menupages.py) are imported when the menu opens and released
-when it closes, so a closed menu costs no heap. The logger keeps running while it is open.
-"""
+# The serial menu, as the original's: any key but "!" opens it. This part stays loaded (a few
+# hundred bytes); the pages (plugins/ui/menupages.py) are imported when the menu opens and released
+# when it closes, so a closed menu costs no heap. The logger keeps running while it is open.
+# (Comments, not docstrings: MicroPython keeps docstrings on the heap.)
 
 
 class MenuPlugin:
@@ -12,7 +12,7 @@ class MenuPlugin:
         app.console.menu = self  # asked for each key (core/console.py)
 
     def claim(self, ch):
-        """A console character: the menu's while it is open; any printable key but "!" opens it."""
+        # A console character: the menu's while it is open; any printable key but "!" opens it.
         if self.menu is None:
             if ch == "!" or ch < " ":  # a command; or a line end or control byte (a paste's CR LF, noise)
                 return False
@@ -42,7 +42,7 @@ class MenuPlugin:
         self.closed()
 
     def closed(self):
-        """Called by the menu as it closes: its code gives its heap back."""
+        # Called by the menu as it closes: its code gives its heap back.
         self.menu = None
         from core.app import release
         release(("plugins.ui.menupages", "core.propdocs"))  # propdocs: the pages' docs
