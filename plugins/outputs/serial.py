@@ -21,10 +21,7 @@ class SerialOutput:
             # format is named first: "Content-Type: text/csv" or "Content-Type: application/json")
             self.header_due = not (self.line("Content-Type: application/json") if self.json_format else
                                    self.line("Content-Type: text/csv") and self.line(observation.header()))
-        if self.json_format:
-            self.line(observation.json())
-            return
-        self.line(observation.csv())
+        self.line(observation.json() if self.json_format else observation.csv())
 
 
     def apply(self, prop, value):
