@@ -43,12 +43,14 @@ class _Claim:
         self.entry = (Task("quick command"), self)
         app.console.claimant = self
         app.pollers.append(self.entry)
+        app.prepare()  # the loop calls the bound polls prepare() made
 
     def done(self):
         app = self.app
         if app.console.claimant is self:
             app.console.claimant = None
-        app.pollers = [p for p in app.pollers if p is not self.entry]  # a new list: the loop may be in the old
+        app.pollers = [p for p in app.pollers if p is not self.entry]
+        app.prepare()  # a new list: the loop may be in the old one
 
     def poll(self, now):
         if ticks_diff(ticks_ms(), self.last) > self.limit_ms:

@@ -34,7 +34,7 @@ class View:
         self.name = section.name
         self.params = tuple([section.params[i] for i in self.keep])
         self.digits = tuple([section.digits[i] for i in self.keep])
-        self._json_keys = tuple([section._json_keys[i] for i in self.keep])
+        self._json_keys = None  # made by core/jsontext.py, as a section's
 
     @property
     def values(self):

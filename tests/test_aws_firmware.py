@@ -66,6 +66,7 @@ def test_seed_block_and_card_files_update_the_shadow(aws_standin, ntp_server, tm
         logger.wait("delivered (PUBACK)", count=3)
         logger.type("!aws\n!settings\n")
         logger.wait("AWS IoT: reconnects 0; last error: none")
+        logger.wait("AWS_IOT_CLIENT_KEY_FILENAME = ")
     finally:
         logger.stop()
     check_updates(aws_standin, before, logger)
