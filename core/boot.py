@@ -10,8 +10,9 @@ from core.timefmt import MODES
 
 
 def boot(app):
-    from core.app import (CORE_PROPERTIES, FALLBACK_RESTORE, INTERVAL, PLUGINS, START_MESSAGES, STARTUP_DELAY,
-                          VERSION, WIFI, WIFI_ENABLED)
+    from core.app import VERSION
+    from core.props import (CORE_PROPERTIES, FALLBACK_RESTORE, INTERVAL, PLUGINS, START_MESSAGES, STARTUP_DELAY,
+                            WIFI, WIFI_ENABLED)
 
     app.info("SparkFun DataLogger IoT for CircuitPython " + VERSION)
     try:
@@ -33,7 +34,7 @@ def boot(app):
     if seeded:
         app.info("Settings restored from " + sdcard.where(where))
     resolver.restore(sections, where)
-    resolver.declare(CORE_PROPERTIES, "core.app")
+    resolver.declare(CORE_PROPERTIES, "core.props")
     if "w" in chosen:
         app.settings.values[WIFI_ENABLED.key] = False
         app.settings.sources[WIFI_ENABLED.key] = "startup menu"
@@ -217,7 +218,7 @@ def _plain_name(name):
 
 
 def _setup_observation(app):
-    from core import app as core
+    from core import props as core
     from core.datefmt import COLUMNS, ZONED, date_text
 
     settings = app.settings
@@ -243,7 +244,8 @@ def _setup_observation(app):
         params.append("Entry")
         app.increment = settings.get(core.INCREMENT)
     if settings.get(core.OUTPUT_ID):
-        fixed[len(params)] = core.board_id()
+        from core.app import board_id
+        fixed[len(params)] = board_id()
         params.append("Board ID")
     if settings.get(core.OUTPUT_NAME):
         fixed[len(params)] = settings.get(core.BOARD_NAME)

@@ -182,7 +182,7 @@ def _log_now(app):
 
 
 def _log_rate(app):
-    from core.app import RATE_METRIC
+    from core.props import RATE_METRIC
     if not app.settings.get(RATE_METRIC):
         app.info("Rate Metric is off (Logger page)")
         return
@@ -282,7 +282,7 @@ def _device_id(app):
 
 
 def _systime(app):
-    from core.app import TIMESTAMP
+    from core.props import TIMESTAMP
     wall = app.wall
     app.info("System time: " + wall.iso() + (" (clock not set)" if not wall.is_set() else "") + "; Timestamp Mode: "
              + app.settings.get(TIMESTAMP))
@@ -317,7 +317,8 @@ def _wifi(app):
 
 
 def _about(app):
-    from core.app import BOARD_NAME, INTERVAL, VERSION
+    from core.app import VERSION
+    from core.props import BOARD_NAME, INTERVAL
     settings = app.settings
     _version(app)
     app.info("Board Name: " + settings.get(BOARD_NAME))

@@ -70,7 +70,7 @@ def step(name, *args):
         return getattr(netsteps, name)(*args)
     finally:
         from core.app import release
-        release(("core.netsteps",))
+        release(("core.netsteps", "core.props"))
 
 
 class Net:

@@ -7,7 +7,7 @@ from core.net import JOIN_TIMEOUT_S, NTP_TIMEOUT_S
 
 
 def settings(n):
-    from core.app import NTP, WIFI, WIFI_ENABLED
+    from core.props import NTP, WIFI, WIFI_ENABLED
 
     get = n.app.settings.get
     n.networks = []  # (ssid, password) in order; CIRCUITPY_WIFI_* is network 1 (core/boot.py)

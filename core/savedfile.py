@@ -267,7 +267,7 @@ def _numbered(app, sections):
 def save(app, quiet=False):
     """Write the saved settings to the NVM image (8 KiB, rewritten whole: only on change), and to
     sd/datalogger.json when Fallback Save is on. Returns a text for the menu, or None on failure."""
-    from core.app import FALLBACK_SAVE
+    from core.props import FALLBACK_SAVE
 
     if app.nvm is None:
         app.warn("no NVM on this board; settings not saved")
@@ -309,7 +309,7 @@ def effective(app, secrets):
 def save_fallback(app):
     """Write sd/datalogger.json in the original's format (enum numbers, secrets "" unless opted in)."""
     from core import sdcard
-    from core.app import FALLBACK_SECRETS
+    from core.props import FALLBACK_SECRETS
 
     if not sdcard.mounted():
         raise OSError("no SD card: " + FILE + " not written")

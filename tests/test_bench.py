@@ -78,8 +78,8 @@ def test_heap_after_boot_and_imports():
 
 
 def test_import_order_puts_dependencies_first():
-    order = bench.import_order(["core.app", "core.schema", "core.pins"])
-    assert order.index("core.schema") < order.index("core.pins") < order.index("core.app")
+    order = bench.import_order(["core.props", "core.schema", "core.pins"])
+    assert order.index("core.schema") < order.index("core.pins") < order.index("core.props")
 
 
 def test_alloc_per_cycle_and_breakdown_with_the_board_model():

@@ -22,7 +22,8 @@ def menu_app(tmp_path, monkeypatch):
     os.mkdir("sd")
     from adafruit_ticks import ticks_ms
 
-    from core.app import CORE_PROPERTIES, App
+    from core.app import App
+    from core.props import CORE_PROPERTIES
     from core.observation import Observation, Section
     from core.scheduler import Scheduler, Task
     from plugins.iot import aws

@@ -19,9 +19,9 @@ def all_properties():
     from core import schema
 
     schema._keep[0] = True  # a Prop keeps its doc only when asked (core/schema.py)
-    from core import app
+    from core import props
 
-    out = [("core", prop) for prop in app.CORE_PROPERTIES]
+    out = [("core", prop) for prop in props.CORE_PROPERTIES]
     for path in sorted(glob.glob(os.path.join(REPO, "plugins", "*", "*.py"))):
         name = os.path.relpath(path, REPO)[:-3].replace(os.sep, ".")
         if name.endswith("__init__"):

@@ -30,7 +30,7 @@ def setup(app):
             found.append(module.Device(i2c, address))
         except (ImportError, OSError, RuntimeError, ValueError) as err:
             app.warn(kind + " at " + hex(address) + ": " + type(err).__name__ + ": " + str(err) + "; skipped")
-    from core.app import DEVICE_NAMES
+    from core.props import DEVICE_NAMES
     _name_duplicates(found, app.settings.get(DEVICE_NAMES))
     for device in found:
         app.info("found " + device.section.name + " at " + hex(device.address))

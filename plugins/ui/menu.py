@@ -44,8 +44,8 @@ class MenuPlugin:
     def closed(self):
         # Called by the menu as it closes: its code gives its heap back.
         self.menu = None
-        from core.app import release
-        release(("plugins.ui.menupages", "core.propdocs"))  # propdocs: the pages' docs
+        from core.app import USE_ONLY, release
+        release(("plugins.ui.menupages", "core.propdocs") + USE_ONLY)  # propdocs: the pages' docs; a save's code
 
 
 def setup(app):

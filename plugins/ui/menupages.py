@@ -256,7 +256,7 @@ class Menu:
                 for origin in settings.origins:  # the last module whose lines start at or before i
                     if origin[where] <= i:
                         module = origin[2]
-                if module == "core.app" and prop in pins.PROPERTIES:  # core.app lists core.pins' own
+                if module == "core.props" and prop in pins.PROPERTIES:  # core.props lists core.pins' own
                     module = "core.pins"
                 if module is not None and module not in modules:
                     modules.append(module)

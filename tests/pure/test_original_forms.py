@@ -1,7 +1,7 @@
 """The original's stored forms and timestamp modes, with no host: pick-lists as numbers, the earlier
 short names, the four date modes, and the JSON-settings document check."""
 from check import raises
-from core.app import CORE_PROPERTIES, TIMESTAMP
+from core.props import CORE_PROPERTIES, TIMESTAMP
 from core.coerce import coerce, stored
 from core.schema import STR, Prop
 from core.datefmt import COLUMNS, date_text

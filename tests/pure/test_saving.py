@@ -1,7 +1,7 @@
 """Saving as the user meets it, with no host: the NVM rewritten only on change, an image too large
 refused with both sizes, a document applied value by value, secrets kept off the card."""
 from core import savedfile
-from core.app import CORE_PROPERTIES, TIMESTAMP, WIFI
+from core.props import CORE_PROPERTIES, TIMESTAMP, WIFI
 from core.settings import SAVED, Settings
 
 
