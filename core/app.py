@@ -117,6 +117,20 @@ class App:
             return wall.iso(offset)
         return self.date_text(mode, wall.day, wall.ms, offset)  # core.datefmt's, set at boot
 
+    def layout(self):
+        # The observation: General (if it has parameters), then each device's section less the
+        # parameters switched off (Devices Settings: the "<device>"/"<parameter>" settings, boot.py).
+        from core.observation import View
+        from core.schema import settings_key
+        values = self.settings.values
+        sections: list = [self.general] if self.general.params else []
+        for _, device in self.devices:
+            section = device.section
+            params = section.params
+            keep = [i for i in range(len(params)) if values.get(settings_key(section.name, params[i])) is not False]
+            sections.append(section if len(keep) == len(params) else View(section, keep))
+        self.observation = Observation(sections)
+
     def prepare(self):
         # The calls of a log cycle and of the loop, bound once: a bound method looked up each
         # cycle is made anew each time. Called by boot() and run(); again after changing

@@ -4,7 +4,7 @@ import sys
 
 from core import sdcard
 from core.clip import clip
-from core.observation import Observation, Section
+from core.observation import Section
 from core.resolve import Resolver, load_saved, platform_getter
 from core.timefmt import MODES
 
@@ -44,6 +44,13 @@ def boot(app):
     if "a" in chosen:
         plugins = ",".join([p for p in plugins.split(",") if not p.strip().startswith("sensors.")])
     released = load_plugins(app, resolver, plugins)
+    # Each device parameter is a setting, on by default, as in the original's JSON file
+    # ("BME280": {"Humidity": true}): Devices Settings, settings.toml (BME280_HUMIDITY = false) and
+    # !json-settings switch it. A device's Props are made here, as its name may carry its address.
+    from core.schema import BOOL, Prop
+    for _, device in app.devices:
+        section = device.section
+        resolver.declare([Prop(section.name, param, BOOL, True, None) for param in section.params])
     resolver.report_unknown()
     count = 0  # the values restored: a secret written as "" (as the original writes them) is none
     secret = {}
@@ -259,4 +266,4 @@ def _setup_observation(app):
     app.general = Section("General", params)
     for i in fixed:
         app.general.values[i] = fixed[i]
-    app.observation = Observation(([app.general] if params else []) + [d.section for _, d in app.devices])
+    app.layout()

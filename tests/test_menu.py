@@ -167,6 +167,33 @@ def test_devices_settings_switch_a_parameter_off(tmp_path):
     old, new = board.lines("sfe0001.txt"), board.lines("sfe0002.txt")
     assert "BME280.Humidity" in old[0] and "BME280.Humidity" not in new[0]
     assert all(len(row.split(",")) == len(new[0].split(",")) for row in new)
+    # Saved with x, as the original's device settings: off again after a restart, in the NVM's JSON shape.
+    child = spawn(board)
+    try:
+        child.expect("\n(General\\.Time,[^\r\n]*)\r\n")
+        assert "BME280.Humidity" not in child.match.group(1) and "BME280.TemperatureC" in child.match.group(1)
+        child.send("!settings json\r")
+        child.expect_exact('"BME280": {')
+        child.expect_exact('"Humidity": false')
+        stop(child)
+    finally:
+        child.close(force=True)
+
+
+def test_a_device_parameter_is_a_setting(tmp_path):
+    # settings.toml switches a parameter off by its key; an unknown parameter is named, not silently taken.
+    board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 500\nBME280_ALTITUDEF = false\nMAX17048_VOLTAGE_V = 0\n")
+    child = spawn(board)
+    try:
+        child.expect("\n(General\\.Time,[^\r\n]*)\r\n")
+        header = child.match.group(1)
+        child.send("!settings\r")
+        child.expect_exact("BME280_ALTITUDEF = False  (settings.toml line 2)")
+        stop(child)
+    finally:
+        child.close(force=True)
+    assert "BME280.AltitudeF" not in header and "MAX17048.Voltage (V)" not in header
+    assert "BME280.AltitudeM" in header and "MAX17048.State Of Charge (%)" in header
 
 
 def test_bad_input_is_answered_and_nothing_breaks(tmp_path):

@@ -8,7 +8,6 @@ class MenuPlugin:
     def __init__(self, app):
         self.app = app
         self.menu = None  # the open menu (menupages.Menu), or None
-        self.keep = {}  # Devices Settings: {section name: indices shown} for what was switched off
         app.console.menu = self  # asked for each key (core/console.py)
 
     def claim(self, ch):

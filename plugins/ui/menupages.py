@@ -15,7 +15,6 @@ import sys
 from adafruit_ticks import ticks_add, ticks_diff, ticks_ms
 
 from core.console import out
-from core.observation import Observation, View
 from core.schema import ACTION, BOOL, FLOAT, INT
 from core.settings import SAVED
 
@@ -60,7 +59,6 @@ class Menu:
         self.esc_at = 0
         self.seq = 0
         self.undo = {}  # {key: (value, source)} before this session changed it
-        self.keep_before = dict(plugin.keep)
         self.restart = []  # names of changes that take effect after a restart
         self.changed = False
         self.last = ticks_ms()
@@ -229,11 +227,9 @@ class Menu:
                 out_.append((name, "Output parameters", None, ("page", ("device", index, path + "/" + name))))
                 index += 1
         elif kind == "device":
-            section = app.devices[arg][1].section
-            keep = self.plugin.keep.get(section.name)
-            for i in range(len(section.params)):
-                on = keep is None or i in keep
-                out_.append((section.params[i], "Output this parameter", "on" if on else "off", ("param", arg, i)))
+            for prop in self.params(arg):
+                on = settings.values[prop.key]
+                out_.append((prop.name, "Output this parameter", "on" if on else "off", ("param", prop)))
             out_.append(("Enable All", "Output every parameter", None, ("all", arg, True)))
             out_.append(("Disable All", "Output no parameter", None, ("all", arg, False)))
         return out_
@@ -269,12 +265,18 @@ class Menu:
                 pass
         return self.doc_map
 
+    def params(self, index):
+        # The on/off settings of device `index`'s parameters (declared at boot: core/boot.py).
+        name = self.app.devices[index][1].section.name
+        return [prop for prop in self.app.settings.props if prop.section == name]
+
     def sections(self):
         # Every section with a setting or an action, in declaration order.
         seen: list = []
+        devices = [device.section.name for _, device in self.app.devices]  # their own page
         for props in (self.app.settings.props, self.app.settings.actions):
             for prop in props:
-                if prop.section not in seen:
+                if prop.section not in seen and prop.section not in devices:
                     seen.append(prop.section)
         return seen
 
@@ -397,8 +399,9 @@ class Menu:
             self.say("")
             out.prompt(label + " (1 = on, 0 = off; ESC keeps it): ")
         elif what == "all":
-            section = self.app.devices[target[1]][1].section
-            self.set_keep(section, range(len(section.params)) if target[2] else ())
+            for prop in self.params(target[1]):
+                self.set(prop, target[2], quiet=True)
+            self.said_params(target[1])
             self.show()
 
     def edit(self, prop):
@@ -487,16 +490,8 @@ class Menu:
             if target[0] == "prop":
                 self.set(target[1], ch == "1")
             else:
-                section = self.app.devices[target[1]][1].section
-                keep = self.plugin.keep.get(section.name)
-                keep = list(range(len(section.params))) if keep is None else list(keep)
-                i = target[2]
-                if ch == "1" and i not in keep:
-                    keep.append(i)
-                    keep.sort()
-                elif ch == "0" and i in keep:
-                    keep.remove(i)
-                self.set_keep(section, keep)
+                self.set(target[1], ch == "1", quiet=True)
+                self.said_params(self.stack[-1][1])
             self.show()
         elif ch == "\r" or ch == "\n":
             self.escape()
@@ -544,12 +539,14 @@ class Menu:
                 release((loaded,))
 
     # --- changing settings ---
-    def set(self, prop, value):
+    def set(self, prop, value, quiet=False):
+        # quiet: a device parameter, told by said_params()
         settings = self.app.settings
         key = prop.key
         old = settings.values[key]
         if value == old and type(value) is type(old):
-            self.say("[I] " + prop.name + " unchanged")
+            if not quiet:
+                self.say("[I] " + prop.name + " unchanged")
             return
         if key not in self.undo:
             self.undo[key] = (old, settings.sources[key])
@@ -557,7 +554,10 @@ class Menu:
         settings.sources[key] = SAVED
         self.changed = True
         shown = "****" if prop.secret else _printable(str(value))
-        if self.apply(prop, value):
+        taken = self.apply(prop, value)
+        if quiet:
+            return
+        if taken:
             self.say("[I] " + prop.section + "/" + prop.name + " = " + shown)
         else:
             if (prop.section, prop.name) not in self.restart:
@@ -570,6 +570,10 @@ class Menu:
         key = prop.key
         if key == TIMEOUT_KEY:
             return True
+        for _, device in app.devices:
+            if device.section.name == prop.section:  # a device parameter switched on or off
+                app.layout()
+                return True
         if key == "LOGGING_TIMER_INTERVAL":
             app.interval_ms = value
             scheduler = app.scheduler
@@ -590,30 +594,19 @@ class Menu:
                 taken = True
         return taken
 
-    def set_keep(self, section, keep):
-        keep = tuple(keep)
-        if len(keep) == len(section.params):
-            self.plugin.keep.pop(section.name, None)
-        else:
-            self.plugin.keep[section.name] = keep
-        self.layout()
-        shown = len(keep)
-        self.say("[I] " + section.name + ": " + str(shown) + " of " + str(len(section.params))
+    def said_params(self, index):
+        props = self.params(index)
+        shown = 0
+        for prop in props:
+            if self.app.settings.values[prop.key]:
+                shown += 1
+        self.say("[I] " + self.app.devices[index][1].section.name + ": " + str(shown) + " of " + str(len(props))
                  + " parameter(s) output; the CSV header is rewritten (a new file on the card)")
-
-    def layout(self):
-        app = self.app
-        keep = self.plugin.keep
-        sections = [app.general]
-        for _, device in app.devices:
-            section = device.section
-            sections.append(View(section, keep[section.name]) if section.name in keep else section)
-        app.observation = Observation(sections)
 
     # --- leaving ---
     def close(self, save):
         # save: True (x at the top), False (ESC or timeout: this session's changes are undone), None (done)
-        if save is False and (self.undo or self.keep_before != self.plugin.keep):
+        if save is False and self.undo:
             settings = self.app.settings
             for key in self.undo:
                 value, source = self.undo[key]
@@ -622,9 +615,6 @@ class Menu:
                 for prop in settings.props:
                     if prop.key == key:
                         self.apply(prop, value)
-            if self.keep_before != self.plugin.keep:
-                self.plugin.keep = self.keep_before
-                self.layout()
             self.say("[I] Menu closed without saving: changes discarded")
         elif save and self.changed:
             self.say("[I] Saving System Settings")
