@@ -76,6 +76,7 @@ def boot(app):
         del app.info  # the class's own again
     if level != "Disabled":
         app.info("Logging every " + str(app.interval_ms) + " ms; quick commands: !help")
+    app.settings.shed(CORE_PROPERTIES)  # their values stay; core/props.py gives them back on demand
     released.append("core.clip")  # loaded again if a message needs it
     return released
 
@@ -137,7 +138,7 @@ def _wifi_from_circuitpy(app, getter, wifi):
     ssid = getter("CIRCUITPY_WIFI_SSID") if getter else None
     if not ssid:
         return
-    if settings.sources[wifi[0].key] != "default":
+    if settings.source(wifi[0].key) != "default":
         app.circuitpy_wifi = (str(ssid), str(getter("CIRCUITPY_WIFI_PASSWORD") or ""))
         return
     settings.values[wifi[0].key] = str(ssid)

@@ -224,7 +224,7 @@ def _settings(app, arg=""):
         return
     for prop in settings.props:
         app.info("  " + prop.key + " = " + clip(settings.shown(prop, settings.get(prop)), 100) + "  ("
-                 + settings.sources[prop.key] + ")")
+                 + settings.source(prop.key) + ")")
     if settings.values.get("AWS_IOT_ENABLED") is False:
         app.info("  (AWS IoT is off: MiniMQTT, the connection manager and NTP are not loaded)")
 

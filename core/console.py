@@ -104,10 +104,13 @@ class Console:
         self._line = ""
         self._hinted = False
         self.claimant = None  # an object with claim(char) -> bool, such as a quick command's [y/n] question
-        self.menu = None  # the same, asked next unless a quick command is being typed (plugins/ui/menu.py)
+        self.menu = None  # the open menu (plugins/ui/menupages.py): every key is its own until it closes
+        self.menu_pages = ""  # its module, set by plugins/ui/menu.py: then any key but "!" opens it
         out.app = app
 
     def poll(self, _now=None):
+        if self.menu is not None:
+            self.to_menu(None)
         if out.dropped:  # the count is told as soon as the console is read again
             from core import consoledrop
             consoledrop.idle(out)
@@ -126,7 +129,8 @@ class Console:
     def feed(self, ch):
         if self.claimant is not None and self.claimant.claim(ch):
             return
-        if self.menu is not None and not self._line and self.menu.claim(ch):
+        if not self._line and (self.menu is not None or self.menu_pages and ch != "!" and ch >= " "):
+            self.to_menu(ch)  # a line end or a control byte (a paste's CR LF, noise) opens nothing
             return
         if ch == "\r" or ch == "\n":
             line = self._line
@@ -144,6 +148,28 @@ class Console:
             return
         if len(self._line) < MAX_LINE:
             self._line += ch
+
+    def to_menu(self, ch):
+        # Open the menu (the key that opens it only opens it), or give it a key, or the time (None).
+        try:
+            menu = self.menu
+            if menu is None:
+                __import__(self.menu_pages)
+                self.menu = sys.modules[self.menu_pages].Menu(self._app, self)
+            elif ch is None:
+                menu.tick()
+            else:
+                menu.key(ch)
+        except Exception as err:  # no heap for it, or a fault in it: the logger goes on
+            out.held = None
+            self._app.warn("menu closed by " + type(err).__name__ + ": " + str(err))
+            self.menu_closed()
+
+    def menu_closed(self):
+        # Called by the menu as it closes: its code gives its heap back.
+        self.menu = None
+        from core.app import USE_ONLY, release
+        release((self.menu_pages, "core.propdocs") + USE_ONLY)
 
     def run(self, name):
         try:

@@ -10,28 +10,57 @@ SAVED = "saved settings"
 class Settings:
     def __init__(self):
         self.values = {}
-        self.sources = {}
-        self.props = []  # declaration order, which the menu and the files keep
+        self.sources = {}  # key -> where a value came from; a key absent is at its default (a smaller dict)
+        self._props = []  # declaration order, which the menu and the files keep (see props)
         self.saved = {}  # {section: {name: raw}} as restored, including undeclared ones
-        self.actions = []  # Action()s (core/schema.py), declaration order: menu entries, not settings
+        self._actions = []  # Action()s (core/schema.py), declaration order: menu entries, not settings
+        self._shed = None  # (Props, Actions) of core/props.py dropped after boot: see shed()
         # [(props before, actions before, module)]: where each declaring module's lines start, so the
         # menu can read their docs (core.propdocs; a Prop keeps none)
         self.origins = []
 
+    @property
+    def props(self):
+        # Every declared property, in order. After boot the core's come from core/props.py, imported
+        # again for the caller (quick commands, a save, the menu), who releases it when done.
+        if self._shed is None:
+            return self._props
+        from core.props import CORE_PROPERTIES
+        return [prop for prop in CORE_PROPERTIES if prop.kind != "action"] + self._props
+
+    @property
+    def actions(self):
+        if self._shed is None:
+            return self._actions
+        from core.props import CORE_PROPERTIES
+        return [prop for prop in CORE_PROPERTIES if prop.kind == "action"] + self._actions
+
+    def shed(self, core):
+        # Drop the core's Props and Actions (`core`, declared first): about 100 bytes each that a
+        # running logger never reads (it reads values by key). Their values stay.
+        props = len([prop for prop in core if prop.kind != "action"])
+        self._shed = (props, len(core) - props)
+        self._props = self._props[props:]
+        self._actions = self._actions[len(core) - props:]
+
     def declare(self, props, origin=None):
         # Add properties at their defaults; `origin`: the module that declares them.
         if origin is not None:
-            self.origins.append((len(self.props), len(self.actions), origin))
+            shed = self._shed or (0, 0)
+            self.origins.append((shed[0] + len(self._props), shed[1] + len(self._actions), origin))
         for prop in props:
             if prop.kind == "action":
-                self.actions.append(prop)
+                self._actions.append(prop)
                 continue
-            self.props.append(prop)
+            self._props.append(prop)
             self.values[prop.key] = prop.default
-            self.sources[prop.key] = DEFAULT
+            self.sources.pop(prop.key, None)
 
     def get(self, prop):
         return self.values[prop.key]
+
+    def source(self, key):
+        return self.sources.get(key, DEFAULT)
 
     def shown(self, prop, value):
         if prop.secret and value:
@@ -49,7 +78,7 @@ class Settings:
         for section in self.saved:
             out[section] = dict(self.saved[section])
         for prop in self.props:
-            if self.sources[prop.key] == SAVED:
+            if self.sources.get(prop.key) == SAVED:
                 out.setdefault(prop.section, {})[prop.name] = self.values[prop.key]
         return out
 

@@ -1,5 +1,5 @@
 # The serial menu's pages, generated from the declared properties (core/schema.py): no code per plugin.
-# Imported when the menu opens and released when it closes (plugins/ui/menu.py). Keys and editing as
+# Imported when the menu opens and released when it closes (core/console.py). Keys and editing as
 # the original's (README, "Menu"):
 # - digits select: a choice that could take another digit waits DIGIT_WAIT_MS for it, Enter selects at once;
 # - x/b go back, and at the top exit, saving if anything changed; ESC goes back, and at the top exits
@@ -45,9 +45,9 @@ ABOUT = {"Application Settings": "General settings of the application", "Time Se
 
 
 class Menu:
-    def __init__(self, app, plugin):
+    def __init__(self, app, console):
         self.app = app
-        self.plugin = plugin
+        self.console = console
         self.stack: list = [("main", None, "")]
         self.mode = "page"  # or "text", "bool", "confirm"
         self.target: tuple = ()  # what the text/bool/confirm prompt is for
@@ -89,7 +89,7 @@ class Menu:
                 self.seq = 0
                 return
             self.escape()
-            if self.plugin.menu is not self:
+            if self.console.menu is not self:
                 return
         if ch == "\x1b":
             self.esc = 1
@@ -104,7 +104,9 @@ class Menu:
         else:
             self.confirm_key(ch)
 
-    def tick(self, now):
+    def tick(self, now=None):
+        if now is None:
+            now = ticks_ms()
         if self.esc == 1 and ticks_diff(now, self.esc_at) >= ESC_WAIT_MS:
             self.esc = 0
             self.escape()
@@ -549,7 +551,7 @@ class Menu:
                 self.say("[I] " + prop.name + " unchanged")
             return
         if key not in self.undo:
-            self.undo[key] = (old, settings.sources[key])
+            self.undo[key] = (old, settings.source(key))
         settings.values[key] = value
         settings.sources[key] = SAVED
         self.changed = True
@@ -649,7 +651,7 @@ class Menu:
                 if name == "outputs.sdcard":
                     text += " (they are on the SD card)"
         self.app.info(text)
-        self.plugin.closed()
+        self.console.menu_closed()
 
 
 def _printable(text):

@@ -22,9 +22,9 @@ def resolver(toml, saved=None, getter=None):
 def test_defaults_then_settings_toml_then_saved_settings_each_with_its_source():
     settings, said, _ = resolver('LOGGING_TIMER_INTERVAL = 500\nDATA_FILE_FILE_PREFIX = "log"\n',
                                  {"Logging Timer": {"Interval": 250}})
-    assert settings.get(INTERVAL) == 250 and settings.sources[INTERVAL.key] == "saved settings"
-    assert settings.get(PREFIX) == "log" and settings.sources[PREFIX.key].endswith("resolve_test.toml line 2")
-    assert settings.get(PASSWORD) == "" and settings.sources[PASSWORD.key] == "default"
+    assert settings.get(INTERVAL) == 250 and settings.source(INTERVAL.key) == "saved settings"
+    assert settings.get(PREFIX) == "log" and settings.source(PREFIX.key).endswith("resolve_test.toml line 2")
+    assert settings.get(PASSWORD) == "" and settings.source(PASSWORD.key) == "default"
     assert said.has("line 1: LOGGING_TIMER_INTERVAL = 500 is hidden by the saved value 250")
     # Saving keeps what was saved, not the defaults or settings.toml's values.
     assert settings.saved_sections() == {"Logging Timer": {"Interval": 250}}

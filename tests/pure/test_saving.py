@@ -44,10 +44,10 @@ def test_a_document_is_applied_value_by_value_and_bad_ones_are_named():
                                   "Logger": {"Timestamp Mode": "ISO8601 Timestamp - Week Date"},
                                   "WiFi Network": {"Password": ""}}, "!json-settings")
     assert count == 1 and app.settings.get(TIMESTAMP) == "ISO8601 Timestamp - Week Date"
-    assert app.settings.sources[TIMESTAMP.key] == SAVED
+    assert app.settings.source(TIMESTAMP.key) == SAVED
     assert '[W] !json-settings: "Logging Timer"/"Interval": out of range 10..86400000: 5; not applied' in app.said
     assert '[W] !json-settings: "Logging Timer"/"Nope": unknown property; ignored' in app.said
-    assert app.settings.sources[WIFI[1].key] == "default"  # a secret written as "" is no value
+    assert app.settings.source(WIFI[1].key) == "default"  # a secret written as "" is no value
 
 
 def test_secrets_are_blank_masked_or_written_as_asked():
