@@ -100,7 +100,7 @@ def test_main_prints_every_figure(capsys):
     out = capsys.readouterr().out
     for needle in ("CPython (host stand-ins)", "MicroPython 1.27 VM", "frozen", "our code at import",
                    "resident after App().boot()", "released after use", "ISO8601+TZ mode",
-                   "in the VM:", "board's object model:", "retained growth over"):
+                   "in the VM:", "board's object model:", "retained growth over", "5. Menu and saved settings"):
         assert needle in out, needle
 
 
@@ -134,4 +134,35 @@ def test_aws_figures(capsys):
     out = capsys.readouterr().out
     for needle in ("4. AWS IoT", "adafruit_minimqtt.adafruit_minimqtt", "after connecting", "PUBACK", "accepted",
                    "broker black-holed", "WiFi dropped and back", "NTP unreachable"):
+        assert needle in out, needle
+
+
+def test_menu_and_saved_settings_figures(capsys):
+    """Section 5: the NVM image with every property at its longest (it fits the 8 KiB, or the save is
+    refused naming the size), and the menu's heap in the VM (it costs something when open and gives
+    its heap back when closed)."""
+    nvm = bench.nvm_image_size()
+    assert nvm["nvm"] == bench.NVM_BYTES and nvm["devices"] > 0 and nvm["plugins"] > 0 and nvm["core"] > 0, nvm
+    assert nvm["unlisted"] == [], "a new free-text setting needs a realistic maximum in bench.REALISTIC"
+    for case in ("menu", "realistic", "realistic_files"):
+        r = nvm[case]
+        if r["bytes"] <= bench.NVM_BYTES:
+            assert r["saved"] and r["read_back"] == nvm["props"], (case, r)
+        else:  # refused whole, the size named
+            assert r["saved"] is None and r["read_back"] == 0, (case, r)
+            assert "settings need %d bytes" % r["bytes"] in r["said"][-1], (case, r)
+    assert nvm["menu"]["bytes"] > nvm["realistic"]["bytes"] > nvm["realistic_files"]["bytes"] > nvm["empty_bytes"]
+    assert nvm["at_limit"] <= bench.NVM_BYTES < nvm["past_limit"], nvm
+    menu = bench.menu_heap(redraws=2)
+    assert not menu["loaded_at_boot"] and not menu["still_open"], menu  # imported only when first opened
+    assert menu["open_bytes"] > 0 and menu["page_bytes"] > menu["open_bytes"], menu
+    assert "plugins.ui.menupages" in menu["modules"] and menu["page_lines"] > 10, menu
+    assert menu["page_title"].startswith("Settings for: /DataLogger IoT/"), menu
+    assert menu["first_draw"] > 0 and menu["redraw"] > 0, menu
+    # closed (x, then ESC): its code released, the heap back within 1 KB (interned names stay)
+    assert not menu["kept_after_x"] and not menu["kept_after_esc"], menu
+    assert abs(menu["closed_bytes"]) < 1024 and abs(menu["closed2_bytes"]) < 1024, menu
+    bench.print_menu(nvm, menu)
+    out = capsys.readouterr().out
+    for needle in ("5. Menu and saved settings", "realistic maxima", "the menu's import cost", "after closing (x)"):
         assert needle in out, needle

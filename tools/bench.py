@@ -23,6 +23,9 @@
    163 KB heap and the 128 KB target; on the host against the local AWS IoT stand-in, the wire cost
    per observation (payload and MQTT bytes, AWS's 5 KB message and 1 KB shadow units) for each
    Confirmation choice, and the largest gap between log ticks at 1 s during each network fault.
+5. Menu and saved settings (VM): the NVM image (core/savedfile.py) with every property a default boot
+   declares at its longest, against the 8 KiB NVM; the menu's heap: its import cost when it opens,
+   what drawing its largest page allocates, and what stays resident once it is closed.
 
 In this VM the GC collects only between top-level chunks of code (tools/mpvm.py), so every
 resident-heap figure is read in a chunk of its own after a collection.
@@ -34,6 +37,7 @@ Library use (tests/test_bench.py runs each with tiny counts)::
     throughput(rounds, cycles)     heap_imports()     heap_after_boot()
     alloc_per_cycle(cycles, long_cycles)               alloc_breakdown(calls)
     aws_heap(updates)   aws_heap_imports(boot)   aws_wire(updates)   aws_stall(seconds)
+    nvm_image_size()    menu_heap(redraws)
 """
 
 from __future__ import annotations
@@ -698,17 +702,27 @@ USE_COMMANDS = ("help", "heap", "uptime", "devices", "settings", "version")
 TZ_DEFAULT = "MST7MDT,M3.2.0,M11.1.0"
 
 
+_VM_APP_BOOT = "from core.app import App\napp = App()\napp.boot()\n"
+
+
+def _vm_marks(keys) -> str:
+    """VM code defining _mark(k): the resident heap into _R[k] (read at the start of a chunk, after the
+    collection the chunk before asked for), then a collection for the next chunk. _R has every key
+    from the start: no dict resize later."""
+    return ("_R = %r\ndef _mark(k):\n    _R[k] = gc.mem_alloc()\n    gc.collect()\n"
+            % dict.fromkeys(keys, 0))
+
+
 def heap_after_boot(cycles: int = 50) -> dict:
     """Resident heap (after a collection at the top level) once App().boot() is done, and after
     `cycles` log cycles, measured from a baseline with the stand-ins and simulators loaded.
     Also names the modules the boot imported and those still resident after it."""
     with tempfile.TemporaryDirectory() as tmp:
         code = [
-            _VM_PRELUDE + _VM_IMPORT_HOOK + "_R = {'base': 0, 'boot': 0, 'boot2': 0, 'logged': 0, 'used': 0, 'tz': 0}\n"
-            "_print = builtins.print\n"
-            "def _mark(k):\n    _R[k] = gc.mem_alloc()\n    gc.collect()\ngc.collect()\n",
+            _VM_PRELUDE + _VM_IMPORT_HOOK + _vm_marks(("base", "boot", "boot2", "logged", "used", "tz"))
+            + "_print = builtins.print\ngc.collect()\n",
             "_mark('base')",
-            "from core.app import App\napp = App()\napp.boot()\nbuiltins.__import__ = _import\ngc.collect()\n",
+            _VM_APP_BOOT + "builtins.__import__ = _import\ngc.collect()\n",
             "_mark('boot')",
             "_resident = sorted(m for m in sys.modules if m.split('.')[0] in %r)\n"
             "_seen = sorted(_seen[:_count[0]])\ngc.collect()\n" % ((_OURS + _LIB_TOPS),),
@@ -1249,6 +1263,330 @@ def aws_stall(seconds: float = 8, timeout: float = 60) -> dict:
     return res
 
 
+# ------------------------------------------------------------------ 5. menu and saved settings (VM)
+
+NVM_BYTES = 8192  # microcontroller.nvm on the ESP32-S3 (host/vm/microcontroller.py)
+
+
+def _pem(label: str, der_bytes: int) -> str:
+    """A PEM block of the size a real one of `der_bytes` DER bytes has (64-character base64 lines)."""
+    b64 = "A" * (4 * ((der_bytes + 2) // 3))
+    lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+    return "-----BEGIN %s-----\n%s\n-----END %s-----" % (label, "\n".join(lines), label)
+
+
+def _all_plugins() -> str:
+    """Every plugin under plugins/ (a module with a setup()), as a PLUGINS value names them."""
+    names = []
+    for kind in sorted(os.listdir(os.path.join(REPO, "plugins"))):
+        folder = os.path.join(REPO, "plugins", kind)
+        if not os.path.isdir(folder):
+            continue
+        for fname in sorted(os.listdir(folder)):
+            if fname.endswith(".py") and fname != "__init__.py":
+                with open(os.path.join(folder, fname)) as f:
+                    if "\ndef setup(" in f.read():
+                        names.append(kind + "." + fname[:-3])
+    return ", ".join(names)
+
+
+# Realistic longest values of the free-text settings: (what, length or value, settings keys). A key
+# not listed gets DEFAULT_REALISTIC characters and is named in the result.
+_WIFI = ("WIFI_NETWORK_NAME", "WIFI_NETWORK_2_NAME", "WIFI_NETWORK_3_NAME", "WIFI_NETWORK_4_NAME")
+REALISTIC = (
+    ("hostnames: 253 (DNS)", 253, ("NTP_CLIENT_NTP_SERVER_ONE", "NTP_CLIENT_NTP_SERVER_TWO", "AWS_IOT_SERVER")),
+    ("WiFi network names: 32 (SSID)", 32, _WIFI),
+    ("WiFi passwords: 64 (WPA2 hex key)", 64,
+     ("WIFI_PASSWORD",) + tuple(k.replace("_NAME", "_PASSWORD") for k in _WIFI[1:])),
+    ("file names and the file prefix: 128", 128, ("DATA_FILE_FILE_PREFIX", "AWS_IOT_CA_CERT_FILENAME",
+                                                   "AWS_IOT_CLIENT_CERT_FILENAME", "AWS_IOT_CLIENT_KEY_FILENAME")),
+    ("MQTT topic: 256 (AWS IoT)", 256, ("AWS_IOT_MQTT_TOPIC",)),
+    ("Thing name: 128 (AWS IoT)", 128, ("AWS_IOT_CLIENT_NAME",)),
+    ("MQTT username and password: 128", 128, ("AWS_IOT_USERNAME", "AWS_IOT_PASSWORD")),
+    ("inline PEM: Amazon Root CA 1, an RSA-2048 device certificate and key",
+     None, ("AWS_IOT_CA_CERTIFICATE", "AWS_IOT_CLIENT_CERTIFICATE", "AWS_IOT_CLIENT_KEY")),
+    ("board name, time zone: 64", 64, ("APPLICATION_SETTINGS_BOARD_NAME", "TIME_SETUP_TIME_ZONE")),
+    ("pin names: 16", 16, ("BOARD_PINS_I2C_SDA", "BOARD_PINS_I2C_SCL", "BOARD_PINS_SD_CS", "BOARD_PINS_SD_SCK",
+                           "BOARD_PINS_SD_MOSI", "BOARD_PINS_SD_MISO")),
+    ("plugin list: every plugin under plugins/", None, ("PLUGINS",)),
+)
+DEFAULT_REALISTIC = 64
+# DER sizes: AmazonRootCA1 (837 bytes: its PEM is 1188), an AWS-issued RSA-2048 device certificate
+# (~860) and its PKCS#1 key (1192: a 1675-byte PEM).
+_PEMS = {"AWS_IOT_CA_CERTIFICATE": ("CERTIFICATE", 837), "AWS_IOT_CLIENT_CERTIFICATE": ("CERTIFICATE", 860),
+         "AWS_IOT_CLIENT_KEY": ("RSA PRIVATE KEY", 1192)}
+
+
+def realistic_values() -> dict:
+    """{settings key: value} of the REALISTIC maxima."""
+    out = {}
+    for _, length, keys in REALISTIC:
+        for key in keys:
+            if key in _PEMS:
+                out[key] = _pem(*_PEMS[key])
+            elif key == "PLUGINS":
+                out[key] = _all_plugins()
+            else:
+                out[key] = "a" * length
+    return out
+
+
+# Every declared property (after a default boot: the core's, the default plugins', one per device
+# parameter) set to its longest value, saved as core/savedfile.py saves (its NVM image: header + JSON).
+_VM_NVM = '''
+import builtins, microcontroller
+from core import savedfile
+from core.coerce import stored
+from core.props import CORE_PROPERTIES
+from core.schema import BOOL, FLOAT, INT
+from core.settings import SAVED
+from plugins.ui.menupages import MAX_TEXT
+
+_said = []
+app.warn = lambda t: _said.append("[W] " + t)
+app.info = lambda t: _said.append("[I] " + t)
+_settings = app.settings
+_props = _settings.props
+_REAL = json.loads(%r)
+_NVM = len(microcontroller.nvm)
+_devices = [d.section.name for _, d in app.devices]
+_core = [p.key for p in CORE_PROPERTIES if p.kind != "action"]
+_free = [p for p in _props if p.kind not in (BOOL, INT, FLOAT) and not p.choices]
+_unlisted = [p.key for p in _free if p.key not in _REAL]
+_PEMS = %r
+
+def _json_len(v):
+    return len(json.dumps(v))
+
+def _longest(prop, text):
+    kind = prop.kind
+    if kind == BOOL:
+        return False  # "false" is the longer
+    if kind == INT or kind == FLOAT:
+        ends = [v for v in (prop.low, prop.high) if v is not None]
+        if not ends:
+            ends = [-2147483648 if kind == INT else -1.7976931348623157e308]
+        best = ends[0]
+        for v in ends:
+            if _json_len(v) > _json_len(best):
+                best = v
+        return best
+    if prop.choices:  # stored as its number in the NVM: the widest number, then the longest label
+        best = prop.choices[0]
+        for c in prop.choices:
+            a, b = _json_len(stored(prop, c)), _json_len(stored(prop, best))
+            if a > b or a == b and len(c) > len(best):
+                best = c
+        return best
+    return text(prop)
+
+def _set(text):
+    for p in _props:
+        _settings.values[p.key] = _longest(p, text)
+        _settings.sources[p.key] = SAVED
+
+def _size(text):
+    _set(text)
+    return len(savedfile.nvm_image(savedfile.dump_json(savedfile._numbered(app, _settings.saved_sections()),
+                                                       _settings.order()).encode("utf-8")))
+
+def _save(text):
+    size = _size(text)
+    del _said[:]
+    microcontroller.nvm[0:_NVM] = b"\\xff" * _NVM
+    answer = savedfile.save(app)
+    payload, why = savedfile.nvm_payload(microcontroller.nvm)
+    back = 0
+    if payload is not None:
+        sections, problems = savedfile.parse_json(payload.decode(), "NVM")
+        for s in sections:
+            back += len(sections[s])
+    return {"bytes": size, "saved": answer, "said": list(_said), "read_back": back,
+            "longest": max([len(text(p)) for p in _free])}
+
+def _fixed(n):
+    return lambda p: "a" * n
+
+_res = {"nvm": _NVM, "props": len(_props), "core": len([p for p in _props if p.key in _core]),
+        "devices": len([p for p in _props if p.section in _devices]), "free_strings": len(_free),
+        "unlisted": _unlisted, "max_text": MAX_TEXT, "max_file": savedfile.MAX_FILE_BYTES,
+        "menu": _save(_fixed(MAX_TEXT)), "realistic": _save(lambda p: _REAL.get(p.key) or "a" * %d),
+        "realistic_files": _save(lambda p: "" if p.key in _PEMS else _REAL.get(p.key) or "a" * %d)}
+_res["plugins"] = _res["props"] - _res["core"] - _res["devices"]
+_empty = _size(_fixed(0))
+_limit = (_NVM - _empty) // len(_free)
+_res.update(empty_bytes=_empty, limit=_limit, at_limit=_size(_fixed(_limit)), past_limit=_size(_fixed(_limit + 1)))
+print("@@NVM", json.dumps(_res))
+'''
+
+
+def nvm_image_size() -> dict:
+    """The NVM image (core/savedfile.py) with every property a default boot declares at its longest:
+    booleans false, numbers the wider end of their range, pick-lists their widest stored number, and
+    free text (no per-string limit exists) three ways: at the menu's typed limit (MAX_TEXT), at
+    realistic maxima (REALISTIC), and the longest one length for all that still fits."""
+    code = [_VM_PRELUDE + _VM_APP_BOOT + "gc.collect()\n",
+            _VM_NVM % (json.dumps(realistic_values()), tuple(_PEMS), DEFAULT_REALISTIC, DEFAULT_REALISTIC)]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = _vm_run(code, _vm_files(tmp), "NVM image")
+    return _marked(out, "@@NVM")
+
+
+# The menu in the VM, opened and closed by keys on the console as a user does (core/console.py
+# feeds them to plugins/ui/menupages.py), on an App booted with the default plugins (ui.menu on).
+_VM_MENU = '''
+import builtins, micropython
+from adafruit_ticks import ticks_add, ticks_ms
+
+_print = builtins.print
+_lines = [0, 0]  # lines and characters printed
+_MODS = [None] * 32  # the menu's modules while open, kept without allocating (names are interned)
+_best = [0, 0, None]  # lines, characters and key path of the largest page
+_FOUND = [0, 0, 0]  # menupages loaded after boot / after the first close / after the second
+
+def _quiet(*a, **k):
+    pass
+
+def _count(*a, **k):
+    if "\\n" in k.get("end", "\\n"):
+        _lines[0] += 1
+    for x in a:
+        _lines[1] += len(x)
+
+def _keys(text, shown=False):
+    builtins.print = _print if shown else _quiet
+    try:
+        for ch in text:
+            app.console.feed(ch)
+    finally:
+        builtins.print = _print
+
+def _esc():
+    builtins.print = _quiet
+    try:
+        app.console.feed("\\x1b")  # the ESC key: a lone ESC is known by the time after it
+        if app.console.menu is not None:
+            app.console.menu.tick(ticks_add(ticks_ms(), 1000))
+    finally:
+        builtins.print = _print
+
+def _walk(menu, keys):
+    # Every page reachable from this one (pick-lists aside): its lines (then characters), counted as
+    # shown.
+    _lines[0] = _lines[1] = 0
+    builtins.print = _count
+    try:
+        menu.show()
+    finally:
+        builtins.print = _print
+    if _lines[0] > _best[0] or _lines[0] == _best[0] and _lines[1] > _best[1]:
+        _best[0] = _lines[0]
+        _best[1] = _lines[1]
+        _best[2] = keys
+    items = menu.items()
+    for i in range(len(items)):
+        target = items[i][3]
+        if target[0] == "page":
+            menu.stack.append(target[1])
+            _walk(menu, keys + str(i + 1) + "\\r")
+            menu.stack.pop()
+
+def _note():
+    n = 0
+    for m in sys.modules:
+        if m not in _before and n < len(_MODS):
+            _MODS[n] = m
+            n += 1
+
+def _render(keys, n):
+    # Bytes allocated by drawing: the keys that reach the page (its first draw), or n redraws.
+    gc.disable()
+    a = gc.mem_alloc()
+    if keys:
+        _keys(keys)
+    else:
+        builtins.print = _quiet
+        for _ in range(n):
+            app.console.menu.show()
+        builtins.print = _print
+    b = gc.mem_alloc()
+    gc.enable()
+    return b - a
+
+def _parent():
+    return _best[2][:_best[2].rfind("\\r", 0, len(_best[2]) - 1) + 1]
+
+def _last():
+    return _best[2][len(_parent()):]
+
+def _depth():
+    # keys x to leave the largest page and the menu
+    return _best[2].count("\\r") + 1
+
+def _qstr(mark):
+    print("@@QSTR", mark)
+    micropython.qstr_info()
+
+_F = {"first": 0, "redraw": 0}
+for _i in range(3):
+    app.log(app.scheduler.now_ms())
+_before = list(sys.modules)
+_FOUND[0] = "plugins.ui.menupages" in sys.modules
+gc.collect()
+'''
+
+
+def menu_heap(redraws: int = 10) -> dict:
+    """The menu in the VM: resident heap before it opens, with its main page open (its import cost),
+    on its largest page (by lines) and after it closes (x, then a second session closed by ESC); the
+    bytes allocated by reaching the largest page (its first draw: the section's docs are read) and
+    per redraw of it."""
+    code = [
+        _VM_PRELUDE + _VM_APP_BOOT + _vm_marks(("before", "open", "parent", "page", "closed", "page2", "closed2"))
+        + _VM_MENU,
+        "_mark('before')\n_qstr('before')",
+        "_keys('m')\ngc.collect()\n",
+        "_mark('open')",
+        # Find the largest page, then stand on the page above it (its docs not read yet), menu still open.
+        "_walk(app.console.menu, '')\napp.console.menu.stack[1:] = []\napp.console.menu.doc_section = None\n"
+        "app.console.menu.doc_map = {}\n_keys(_parent())\ngc.collect()\n",
+        "_mark('parent')",
+        "_F['first'] = _render(_last(), 0)\ngc.collect()\n",
+        "_note()\n_mark('page')",
+        "_F['redraw'] = _render('', %d) // %d\ngc.collect()\n" % (redraws, redraws),
+        "_keys('x' * _depth())\n_FOUND[1] = 'plugins.ui.menupages' in sys.modules\ngc.collect()\n",
+        "_mark('closed')\n_qstr('closed')",
+        "_keys('m')\n_keys(_best[2])\ngc.collect()\n",
+        "_mark('page2')",
+        "for _i in range(_depth()):\n    _esc()\n_FOUND[2] = 'plugins.ui.menupages' in sys.modules\ngc.collect()\n",
+        "_mark('closed2')\n_qstr('closed2')",
+        "_keys('m')\n_keys(_best[2], True)\n_keys('x' * _depth())\n",  # the page, shown in the output
+        "print()\nprint('@@MENU', json.dumps({'marks': _R, 'first_draw': _F['first'], 'redraw': _F['redraw'],"
+        " 'page_lines': _best[0], 'page_chars': _best[1], 'page_keys': _best[2],"
+        " 'modules': [m for m in _MODS if m], 'loaded_at_boot': _FOUND[0], 'kept_after_x': _FOUND[1],"
+        " 'kept_after_esc': _FOUND[2], 'still_open': app.console.menu is not None}))",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = _vm_run(code, _vm_files(tmp), "menu")
+    res = _marked(out, "@@MENU")
+    r = res.pop("marks")
+    qstr = {}
+    lines = out.splitlines()
+    for i, line in enumerate(lines[:-1]):
+        if line.startswith("@@QSTR "):  # qstr pool: n_pool=.., n_qstr=.., n_str_data_bytes=.., n_total_bytes=..
+            qstr[line.split()[1]] = dict((kv.split("=")[0].strip(), int(kv.split("=")[1]))
+                                         for kv in lines[i + 1].split(":", 1)[1].split(","))
+    page = out[out.rfind("Settings for: /"):].splitlines()
+    res.update(redraws=redraws, before_bytes=r["before"], open_bytes=r["open"] - r["before"],
+               page_bytes=r["page"] - r["before"], closed_bytes=r["closed"] - r["before"],
+               page2_bytes=r["page2"] - r["before"], closed2_bytes=r["closed2"] - r["before"],
+               parent_bytes=r["parent"] - r["before"], page_title=page[0] if page else "",
+               qstr_bytes=qstr["closed"]["n_total_bytes"] - qstr["before"]["n_total_bytes"],
+               qstr_names=qstr["closed"]["n_qstr"] - qstr["before"]["n_qstr"],
+               qstr2_bytes=qstr["closed2"]["n_total_bytes"] - qstr["closed"]["n_total_bytes"])
+    return res
+
+
 # ------------------------------------------------------------------ report
 
 def _kb(n):
@@ -1298,6 +1636,66 @@ def print_aws(aws: dict, aimp: dict, wire: dict, stall: dict) -> None:
     print("   all at once on this PC):")
     for name, r in stall.items():
         print("     %-36s %6d ms  (%d ticks)" % (name, r["largest_gap_ms"], r["ticks"]))
+
+
+def print_menu(nvm: dict, menu: dict) -> None:
+    """Section 5 of the report, from nvm_image_size and menu_heap."""
+    print("\n5. Menu and saved settings (MicroPython 1.27 VM; the App booted on the default plugins, ui.menu on)")
+    print("   NVM image (core/savedfile.py: %d-byte header + JSON) with all %d properties a default boot declares"
+          % (10, nvm["props"]))
+    print("   (core %d, plugins %d, device parameters %d) at their longest: booleans false, numbers the wider end of"
+          % (nvm["core"], nvm["plugins"], nvm["devices"]))
+    print("   their range, pick-lists their widest stored number; against the %d-byte NVM:" % nvm["nvm"])
+
+    refusals = []
+
+    def row(title, r):
+        if r["saved"] and r["bytes"] <= nvm["nvm"]:
+            fits = "fits (%d values read back from the NVM)" % r["read_back"]
+        else:
+            fits = "REFUSED"
+            refusals.append(r["said"][-1] if r["said"] else "(no warning)")
+        print("     %-62s %6d bytes  %s" % (title, r["bytes"], fits))
+
+    row("%d free-text settings at the menu's limit, %d characters each" % (nvm["free_strings"], nvm["max_text"]),
+        nvm["menu"])
+    row("realistic maxima, certificates inline (PEM)", nvm["realistic"])
+    row("realistic maxima, certificates as files on the card", nvm["realistic_files"])
+    print("     %-62s %6d bytes  (%d characters: %d bytes)" % (
+        "every free text at %d characters: the longest that fits" % nvm["limit"], nvm["at_limit"], nvm["limit"] + 1,
+        nvm["past_limit"]))
+    if refusals:
+        print("   (a refused save says: %s)" % refusals[-1])
+    values = realistic_values()
+    caption = ("No per-string limit exists: core/coerce.py takes text of any length; the menu takes %d typed "
+               "characters, settings.toml any, datalogger.json and !json-settings up to the %d-byte file. An image "
+               "that does not fit is refused whole, naming its size. Realistic maxima: %s; others %d%s; the PEMs "
+               "are %s characters." % (
+                   nvm["max_text"], nvm["max_file"], "; ".join(what for what, _, _ in REALISTIC), DEFAULT_REALISTIC,
+                   (" (" + ", ".join(nvm["unlisted"]) + ")") if nvm["unlisted"] else "",
+                   "/".join(str(len(values[k])) for k in _PEMS)))
+    import textwrap
+    for line in textwrap.wrap("(" + caption + ")", 106):
+        print("   " + line)
+    w = 62
+    print("   Menu heap, opened and closed with keys on the console (resident after a collection, from before it")
+    print("   opens):")
+    print("     %-*s %s" % (w, "plugins.ui.menupages loaded before the menu first opens",
+                            "yes" if menu["loaded_at_boot"] else "no"))
+    print("     %-*s %+8.1f KB" % (w, "main page open: the menu's import cost", menu["open_bytes"] / 1024.0))
+    title = menu["page_title"].split("/")[-1] or "?"
+    print("     %-*s %+8.1f KB" % (w, "on the largest page, %s (%d lines, %d characters)" % (
+        title, menu["page_lines"], menu["page_chars"]), menu["page_bytes"] / 1024.0))
+    print("       (loaded meanwhile: %s; and the page's docs)" % ", ".join(menu["modules"]))
+    print("     %-*s %8d bytes" % (w, "allocated by its first draw (its section's docs read afresh)",
+                                   menu["first_draw"]))
+    print("     %-*s %8d bytes" % (w, "allocated per redraw (mean of %d)" % menu["redraws"], menu["redraw"]))
+    print("     %-*s %+8.1f KB   (%d bytes: %d names the qstr pool keeps for good)" % (
+        w, "after closing (x)", menu["closed_bytes"] / 1024.0, menu["qstr_bytes"], menu["qstr_names"]))
+    print("     %-*s %+8.1f KB   (%+d bytes since the first close; menu code %s)" % (
+        w, "after a second session, closed by ESC", menu["closed2_bytes"] / 1024.0,
+        menu["closed2_bytes"] - menu["closed_bytes"],
+        "released" if not (menu["kept_after_x"] or menu["kept_after_esc"]) else "KEPT"))
 
 
 def main(argv=None) -> int:
@@ -1407,6 +1805,8 @@ def main(argv=None) -> int:
         quick_counts = (20, 3, 6) if quick else (50, 6, 10)
         print_aws(aws_heap(quick_counts[0]), aws_heap_imports(boot), aws_wire(quick_counts[1]),
                   aws_stall(quick_counts[2]))
+    # 5
+    print_menu(nvm_image_size(), menu_heap(3 if quick else 20))
     print("\n(%.0f s)" % (time.time() - t_start))
     return 0
 
