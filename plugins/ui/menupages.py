@@ -48,6 +48,10 @@ class Menu:
     def __init__(self, app, console):
         self.app = app
         self.console = console
+        # Every property and action, fetched once: after boot the core's are rebuilt from core/props.py
+        # on each ask (core/settings.py), and the pages ask on every key.
+        self.props = app.settings.props
+        self.actions = app.settings.actions
         self.stack: list = [("main", None, "")]
         self.mode = "page"  # or "text", "bool", "confirm"
         self.target: tuple = ()  # what the text/bool/confirm prompt is for
@@ -213,10 +217,10 @@ class Menu:
                     out_.append((section, "", None, ("page", ("section", section, path + "/" + section))))
         elif kind == "section":
             docs = self.docs(arg)
-            for prop in settings.props:
+            for prop in self.props:
                 if prop.section == arg:
                     out_.append((prop.name, docs.get(prop.key, ""), self.value_text(prop), ("prop", prop)))
-            for prop in settings.actions:
+            for prop in self.actions:
                 if prop.section == arg:
                     out_.append((prop.name, docs.get(prop.key, ""), None, ("action", prop)))
         elif kind == "pick":
@@ -245,7 +249,7 @@ class Menu:
         from core import pins, propdocs
         settings = self.app.settings
         modules: list = []
-        for where, listing in ((0, settings.props), (1, settings.actions)):
+        for where, listing in ((0, self.props), (1, self.actions)):
             for i in range(len(listing)):
                 prop = listing[i]
                 if prop.section != section:
@@ -270,13 +274,13 @@ class Menu:
     def params(self, index):
         # The on/off settings of device `index`'s parameters (declared at boot: core/boot.py).
         name = self.app.devices[index][1].section.name
-        return [prop for prop in self.app.settings.props if prop.section == name]
+        return [prop for prop in self.props if prop.section == name]
 
     def sections(self):
         # Every section with a setting or an action, in declaration order.
         seen: list = []
         devices = [device.section.name for _, device in self.app.devices]  # their own page
-        for props in (self.app.settings.props, self.app.settings.actions):
+        for props in (self.props, self.actions):
             for prop in props:
                 if prop.section not in seen and prop.section not in devices:
                     seen.append(prop.section)
@@ -614,7 +618,7 @@ class Menu:
                 value, source = self.undo[key]
                 settings.values[key] = value
                 settings.sources[key] = source
-                for prop in settings.props:
+                for prop in self.props:
                     if prop.key == key:
                         self.apply(prop, value)
             self.say("[I] Menu closed without saving: changes discarded")
