@@ -229,9 +229,13 @@ def _setup_observation(app):
     from core import props as core
     from core.datefmt import COLUMNS, ZONED, date_text
 
+    # Also run by the menu when a Logger setting changes: everything it sets is set afresh.
     settings = app.settings
     mode = settings.get(core.TIMESTAMP)
     app.time_mode = MODES.index(mode)
+    app.entry_at = app.trigger_at = app.info_at = -1
+    app.tz = None
+    app._tz_key = None
     if app.time_mode in ZONED:
         from core.posixtz import PosixTZ
         try:

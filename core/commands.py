@@ -11,6 +11,7 @@ from adafruit_ticks import ticks_diff, ticks_ms
 
 ASK_MS = 30000  # a question unanswered this long is cancelled
 PASTE_MS = 15000  # !json-settings gives up after this long without a character
+DRAIN_MS = 1000  # the quiet that ends a section pasted without braces, or a refused paste
 
 
 def run(app, name):
@@ -86,7 +87,10 @@ class Ask(_Claim):
 
 class JsonReader(_Claim):
     """One JSON object in datalogger.json's shape, pasted at the console: it ends when the object closes
-    (or PASTE_MS without a character); what is valid is applied and saved, a malformed one not at all."""
+    (or PASTE_MS without a character); what is valid is applied and saved, a malformed one not at all.
+    A section as the seed prints it, `"AWS IoT": {...},` without the braces around it, is taken too: it
+    ends DRAIN_MS after its last character. After a refusal the rest of the paste is swallowed (until
+    DRAIN_MS of quiet), so it never reaches the menu or the command line."""
 
     def __init__(self, app):
         from core.savedfile import MAX_FILE_BYTES
@@ -97,24 +101,36 @@ class JsonReader(_Claim):
         self.depth = 0
         self.quoted = False
         self.escaped = False
+        self.bare = False  # a section without the braces around it: they are added
+        self.draining = False  # refused: the paste's remaining characters are dropped
         app.info("!json-settings: paste one JSON settings object (as in datalogger.json, up to "
                  + str(MAX_FILE_BYTES) + " bytes); ESC cancels")
 
+    def refuse(self, why):
+        self.buf = bytearray()  # its heap back
+        self.draining = True
+        self.limit_ms = DRAIN_MS
+        self.app.warn("!json-settings: " + why + "; nothing applied")
+
     def claim(self, ch):
         self.last = ticks_ms()
+        if self.draining:
+            return True
         if not self.buf:
             if ch in " \t\r\n":
                 return True
-            if ch != "{":
-                self.done()
-                self.app.warn("!json-settings: " + ("cancelled" if ch == "\x1b" else "a settings document starts "
-                              "with {") + "; nothing applied")
+            if ch == '"':
+                self.bare = True
+                self.buf.extend(b"{")
+                self.depth = 1
+                self.limit_ms = PASTE_MS
+            elif ch != "{":
+                self.refuse("cancelled" if ch == "\x1b" else "a settings document starts with { (or with a "
+                            "section's name in quotes)")
                 return True
         self.buf.extend(ch.encode())
         if len(self.buf) > self.max:
-            self.done()
-            self.buf = bytearray()  # its heap back
-            self.app.warn("!json-settings: longer than " + str(self.max) + " bytes; nothing applied")
+            self.refuse("longer than " + str(self.max) + " bytes")
             return True
         if self.quoted:
             if self.escaped:
@@ -127,19 +143,34 @@ class JsonReader(_Claim):
             self.quoted = True
         elif ch == "{" or ch == "[":
             self.depth += 1
+            self.limit_ms = PASTE_MS
         elif ch == "}" or ch == "]":
             self.depth -= 1
             if self.depth == 0:
-                self.done()
-                text = bytes(self.buf)
-                self.buf = bytearray()  # its heap back
-                apply_document(self.app, text)
-                _release()
+                self.finish()
+            elif self.depth == 1 and self.bare:
+                self.limit_ms = DRAIN_MS  # a section closed: more may follow, else the paste is over
+        elif ch == "\x1b":
+            self.refuse("cancelled")
         return True
 
+    def finish(self):
+        self.done()
+        text = bytes(self.buf)
+        self.buf = bytearray()  # its heap back
+        if self.bare:
+            text = text.rstrip(b" \t\r\n,") + b"}"
+        apply_document(self.app, text)
+        _release()
+
     def expired(self):
+        if self.draining:
+            return
+        if self.bare and self.depth == 1 and not self.quoted:
+            self.finish()
+            return
         self.app.warn("!json-settings: " + ("no document" if not self.buf else "the document did not close")
-                      + " within " + str(PASTE_MS // 1000) + " s; nothing applied")
+                      + " within " + str(self.limit_ms // 1000) + " s; nothing applied")
 
 
 def _release():

@@ -1,5 +1,6 @@
 """The serial menu at a terminal (a real pty, as a person at tio or screen), with the logger running."""
 import io
+import json
 import os
 import re
 
@@ -241,3 +242,38 @@ def test_bad_input_is_answered_and_nothing_breaks(tmp_path):
     saved = (board.drive / "nvm.bin").read_bytes()
     assert b'"Client Name": "TestThing23"' in saved and b'"Port": 8883' not in saved
     assert b"sssss" not in saved
+
+
+def test_logger_settings_take_effect_at_once(tmp_path):
+    # The Logger page, as the original's: the time column, the General parameters and both output
+    # formats change while logging, without a restart.
+    board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 500\n")
+    child = spawn(board)
+    try:
+        child.expect(r"\n\S+,2,DataLogger IoT,")
+        child.send("a")
+        pick(child, "Settings")
+        pick(child, "Logger")
+        child.expect_exact("Settings for: /DataLogger IoT/Settings/Logger\r\n")
+        pick(child, "Timestamp Mode")
+        pick(child, "Seconds since Epoch")
+        child.expect_exact("[I] Logger/Timestamp Mode = Seconds since Epoch\r\n")
+        pick(child, "Output Source Name")
+        child.send("1")
+        child.expect_exact("[I] Logger/Output Source Name = True\r\n")
+        pick(child, "Serial Console Format")
+        pick(child, "JSON")
+        child.expect_exact("[I] Logger/Serial Console Format = JSON\r\n")
+        child.send("xxx")
+        child.expect_exact("[I] Saving System Settings")
+        child.expect_exact("[I] Menu closed")
+        child.expect_exact("Content-Type: application/json")
+        child.expect(r'\n(\{"General":\{"Time \(Epoch\)":[^\r\n]*)\r\n')
+        line = json.loads(child.match.group(1))
+        stop(child)
+    finally:
+        child.close(force=True)
+    assert "takes effect after a restart" not in child.logfile_read.getvalue()
+    assert list(line["General"]) == ["Time (Epoch)", "Entry", "Board Name", "Trigger"]
+    header = board.lines(board.files()[-1])[0]
+    assert header.startswith("General.Time (Epoch),General.Entry,General.Board Name,General.Trigger,")

@@ -4,17 +4,15 @@ import json
 
 import pexpect
 
-from hostrun import REPO, Board, data, messages
+from hostrun import REPO, Board, both, data, messages, rows
 
 ORIGINAL = """{
   "Logger": {
     "Timestamp Mode": 2,
     "Sample Numbering": true,
     "Output ID": true,
-    "Output Source Name": true
-  },
-  "Serial Console": {
-    "Format": 2
+    "Output Source Name": true,
+    "Serial Console Format": 2
   },
   "Data File": {
     "Rotate Period": 48
@@ -74,7 +72,7 @@ def test_fallback_round_trip_save_clear_restart(tmp_path):
 def test_secrets_reach_the_card_only_when_asked_with_a_warning(tmp_path):
     board = Board(tmp_path, 'WIFI_NETWORK_2_PASSWORD = "hunter2"\nSAVE_SETTINGS_FALLBACK_SAVE = 1\n'
                             'SAVE_SETTINGS_SECRETS_IN_FALLBACK = 1\n')
-    lines, _ = board.run(seconds=0.6, typed="!save-settings\n")
+    lines, _ = board.run_until("anyone holding the card can read them", typed="!save-settings\n")
     assert any("datalogger.json holds the passwords and keys: anyone holding the card can read them" in line
                for line in lines)
     assert json.loads((board.sd / "datalogger.json").read_text())["WiFi Network"]["Network 2 Password"] == "hunter2"
@@ -83,7 +81,7 @@ def test_secrets_reach_the_card_only_when_asked_with_a_warning(tmp_path):
 def test_an_original_datalogger_json_with_numbers_loads(tmp_path):
     board = Board(tmp_path)
     (board.sd / "datalogger.json").write_text(ORIGINAL)
-    lines, _ = board.run(seconds=0.6, typed="!settings\n")
+    lines, _ = board.run_until(both("DATA_FILE_ROTATE_PERIOD", rows(1)), typed="!settings\n")
     said = "\n".join(messages(lines))
     assert "sd/datalogger.json: 6 value(s) restored and saved to NVM" in said
     assert 'LOGGER_TIMESTAMP_MODE = "Seconds since Epoch"  (saved settings)' in said
@@ -100,30 +98,30 @@ def test_a_bad_value_is_named_once_and_never_saved(tmp_path):
     board = Board(tmp_path)
     (board.sd / "datalogger.json").write_text('{"Logging Timer": {"Interval": 5}, "Logger": {"Timestamp Mode": 42},'
                                               ' "Data File": {"File Prefix": "abc"}}')
-    lines, _ = board.run(seconds=0.6)
+    lines, _ = board.run_until("quick commands: !help")
     said = "\n".join(messages(lines))
     assert '"Logging Timer"/"Interval": out of range 10..86400000: 5; ignored' in said
     assert "sd/datalogger.json: 1 value(s) restored" in said
     assert nvm(board) == {"Data File": {"File Prefix": "abc"}}
-    lines, _ = board.run(seconds=0.6)  # the next start: no warning again
+    lines, _ = board.run_until("quick commands: !help")  # the next start: no warning again
     assert not [line for line in lines if line.startswith("[W]")], lines
 
 
 def test_a_file_that_gave_nothing_is_read_again_once_corrected(tmp_path):
     board = Board(tmp_path)
     (board.sd / "datalogger.json").write_text('{"Logging Timer": {"Interv')  # cut short
-    lines, _ = board.run(seconds=0.6)
+    lines, _ = board.run_until("quick commands: !help")
     said = "\n".join(messages(lines))
     assert "no value could be read; nothing saved, so the file is read again at the next start" in said
     (board.sd / "datalogger.json").write_text('{"Logging Timer": {"Interval": 700}}')
-    lines, _ = board.run(seconds=0.6)
+    lines, _ = board.run_until("quick commands: !help")
     assert "[I] Logging every 700 ms; quick commands: !help" in lines
     # A partly damaged file seeds what parsed; Restore from Fallback reads it again after a fix.
     (board.sd / "datalogger.json").write_text('{\n  "Logging Timer": {\n    "Interval": 900\n  },\n'
                                               '  "Data File": {\n    "File Prefix": "ab c\n  }\n}\n')
-    lines, _ = board.run(seconds=1.0, typed="!clear-settings-forced\n")
+    lines, _ = board.run_until("Saved settings cleared", typed="!clear-settings-forced\n")
     assert any("Saved settings cleared" in line for line in lines)
-    lines, _ = board.run(seconds=0.6)
+    lines, _ = board.run_until("quick commands: !help")
     said = "\n".join(messages(lines))
     assert "sd/datalogger.json: 1 value(s) restored and saved to NVM" in said and "Restore from Fallback" in said
 
@@ -198,7 +196,7 @@ def test_the_save_settings_page_actions_round_trip(tmp_path):
     finally:
         child.close(force=True)
     assert (board.drive / "nvm.bin").read_bytes()[:4] == b"\xff" * 4
-    lines, _ = board.run(seconds=0.8)  # the next start: restored from the file
+    lines, _ = board.run_until(both("quick commands: !help", "shed0001.txt"))  # the next start: restored from the file
     said = "\n".join(messages(lines))
     assert "[I] Settings restored from sd/datalogger.json" in said
     assert "shed0001.txt" in board.files()
@@ -231,7 +229,7 @@ def test_reset_sample_counter_on_the_logger_page(tmp_path):
 def test_start_messages_device_names_and_board_name_as_the_original(tmp_path):
     board = Board(tmp_path, 'APPLICATION_SETTINGS_START_MESSAGES = "Compact"\nAPPLICATION_SETTINGS_DEVICE_NAMES = 1\n'
                             'APPLICATION_SETTINGS_BOARD_NAME = "Shed 7"\n')
-    lines, _ = board.run(seconds=0.8)
+    lines, _ = board.run_until(rows(2))
     said = messages(lines)
     assert said[0].startswith("[I] SparkFun DataLogger IoT") and not any("ready" in line for line in said)
     assert "[I] Logging every 15000 ms; quick commands: !help" in said
@@ -239,6 +237,6 @@ def test_start_messages_device_names_and_board_name_as_the_original(tmp_path):
     assert "MAX17048 [x36].Voltage (V)" in header and "BME280 [x77].Humidity" in header
     assert ",Shed 7," in data(lines)[1]
     (board.drive / "settings.toml").write_text('APPLICATION_SETTINGS_START_MESSAGES = 2\n')  # its number: Disabled
-    lines, _ = board.run(seconds=0.8)
+    lines, _ = board.run_until(rows(1))
     assert [line for line in messages(lines) if "Logging every" in line or "found" in line] == []
     assert data(lines)

@@ -114,5 +114,54 @@ def test_json_settings_applies_the_seeds_block_or_refuses_a_broken_one_whole(tmp
     nvm = saved(board)
     assert nvm["AWS IoT"]["Client Name"] == "TestThing23" and nvm["AWS IoT"]["Port"] == 8883
     assert "Buffer Size" not in nvm["AWS IoT"]  # the bad value is named, not saved
-    lines, _ = board.run(seconds=0.6, typed="!settings\n")  # and it is there after a restart
+    lines, _ = board.run_until("AWS_IOT_SERVER", typed="!settings\n")  # and it is there after a restart
     assert 'AWS_IOT_SERVER = "avgpd2wdr5s6u-ats.iot.us-east-1.amazonaws.com"  (saved settings)' in "\n".join(lines)
+
+
+# The AWS IoT block exactly as the seed (aws-iot-seed.md) prints it: a section without braces, with its
+# trailing comma.
+SEED_BLOCK = """"AWS IoT": {
+    "Enabled": true,
+    "Port": 8883,
+    "Server": "avgpd2wdr5s6u-ats.iot.us-east-1.amazonaws.com",
+    "MQTT Topic": "$aws/things/TestThing23/shadow/update",
+    "Client Name": "TestThing23",
+    "Buffer Size": 0,
+    "Username": "",
+    "Password": "",
+    "CA Certificate": "",
+    "Client Certificate": "",
+    "Client Key": "",
+    "CA Cert Filename": "AmazonRootCA1.pem",
+    "Client Cert Filename": "TestThing23_DevCert.crt",
+    "Client Key Filename": "TestThing23_Private.key"
+  },"""
+
+
+def test_json_settings_takes_the_seeds_block_as_printed_and_swallows_a_refused_paste(tmp_path):
+    block = SEED_BLOCK
+    assert block.endswith("},")
+    board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 60000\n")
+    child = spawn(board)
+    try:
+        child.send("!json-settings\r")
+        child.expect_exact("paste one JSON settings object")
+        child.send(block.replace("\n", "\r\n") + "\r\n")
+        child.expect_exact("[I] !json-settings: ")
+        child.expect_exact("value(s) applied")
+        child.expect_exact("[I] Settings saved to NVM")
+        # Refused at its first character: the rest of the paste never reaches the menu or a command.
+        child.send("!json-settings\r")
+        child.expect_exact("paste one JSON settings object")
+        child.send("AWS IoT: {\r\n  2\r\n  1\r\n  x\r\n}\r\n")
+        child.expect_exact("[W] !json-settings: a settings document starts with {")
+        assert child.expect_exact(["Settings for:", "Select option", pexpect.TIMEOUT], timeout=3) == 2
+        child.send("!settings\r")
+        child.expect_exact('AWS_IOT_CLIENT_NAME = "TestThing23"  (saved settings)')
+        child.sendintr()
+        child.expect_exact("[I] Stopped; files closed")
+    finally:
+        child.close(force=True)
+    nvm = saved(board)
+    assert nvm["AWS IoT"]["Enabled"] is True and nvm["AWS IoT"]["Port"] == 8883
+    assert nvm["AWS IoT"]["Client Key Filename"] == "TestThing23_Private.key"

@@ -13,8 +13,9 @@ from core import sdcard
 from core.scheduler import TICKS_HALF, TICKS_MAX
 from core.schema import INT, STR, Prop
 
-FORMAT = Prop("SD Card", "Format", STR, "CSV", "Observation format on the SD card",
-              choices=("Disabled", "CSV", "JSON"))
+# On the original's Logger page, and in its datalogger.json under "Logger" (0 Disabled, 1 CSV, 2 JSON).
+FORMAT = Prop("Logger", "SD Card Format", STR, "CSV", "Observation format on the SD card",
+              choices=("Disabled", "CSV", "JSON"), key="SD_CARD_FORMAT")
 PREFIX = Prop("Data File", "File Prefix", STR, "sfe", "Start of each log file's name")
 START = Prop("Data File", "File Start Number", INT, 1, "First file number to try", low=0, high=99999)
 ROTATE = Prop("Data File", "Rotate Period", STR, "1 day", "Start a new file after this long",

@@ -5,8 +5,9 @@
 from core.console import out
 from core.schema import STR, Prop
 
-FORMAT = Prop("Serial Console", "Format", STR, "CSV", "Observation format on the console",
-              choices=("Disabled", "CSV", "JSON"))
+# On the original's Logger page, and in its datalogger.json under "Logger" (0 Disabled, 1 CSV, 2 JSON).
+FORMAT = Prop("Logger", "Serial Console Format", STR, "CSV", "Observation format on the console",
+              choices=("Disabled", "CSV", "JSON"), key="SERIAL_CONSOLE_FORMAT")
 PROPERTIES = (FORMAT,)
 
 
@@ -28,7 +29,7 @@ class SerialOutput:
         # A setting changed in the menu: True if it took effect at once.
         if prop is FORMAT and value != "Disabled":
             self.json_format = value == "JSON"
-            self.header_due = not self.json_format
+            self.header_due = True  # the new format is named first
             return True
         return False
 

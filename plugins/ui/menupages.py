@@ -576,6 +576,14 @@ class Menu:
         key = prop.key
         if key == TIMEOUT_KEY:
             return True
+        if prop.section == "Logger" and not key.endswith("_FORMAT") or key == "APPLICATION_SETTINGS_BOARD_NAME":
+            # General's parameters and the time column laid out again, as at boot: a new CSV header
+            # (on the card, a new file), as for Devices Settings
+            from core import boot
+            from core.app import release
+            boot._setup_observation(app)
+            release(("core.boot",))
+            return True
         for _, device in app.devices:
             if device.section.name == prop.section:  # a device parameter switched on or off
                 app.layout()
@@ -586,7 +594,9 @@ class Menu:
             scheduler.interval_ms = value
             scheduler.next_tick = ticks_add(ticks_ms(), value)
             return True
-        if key == "TIME_SETUP_TIME_ZONE" and app.tz is not None:
+        if key == "TIME_SETUP_TIME_ZONE":
+            if app.tz is None:
+                return True  # read when a zoned Timestamp Mode is chosen
             try:
                 from core.posixtz import PosixTZ
                 app.tz = PosixTZ(value)
@@ -646,8 +656,8 @@ class Menu:
         held = out.held or 0
         out.held = None
         for _, output in self.app.outputs:
-            if hasattr(output, "header_due"):  # the console's CSV header again, above the lines that follow
-                output.header_due = not output.json_format
+            if hasattr(output, "header_due"):  # the console's format (and CSV header) again, above the lines
+                output.header_due = True
         text = "Menu closed"
         if held:
             text += "; " + str(held) + " data line(s) held while it was open"
