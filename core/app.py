@@ -61,7 +61,8 @@ class App:
         self.log_requested = False
         self.settings = Settings()
         self.commands = {}  # quick commands added by plugins: name -> (function(app), help)
-        self.plugins = []  # (name, object) in load order
+        self.plugins = []  # (name, object) in load order, of those that stay loaded
+        self.loaded = []  # every plugin's name that loaded, in order (some are released after setup)
         self.devices = []  # (Task, device)
         self.outputs = []  # (Task, output)
         self.pollers = []  # (Task, object with poll(now))
@@ -100,12 +101,13 @@ class App:
     def timestamp(self):
         mode = self.time_mode
         wall = self.wall
+        # As the original, a number-like time is text: quoted in JSON ("Time (Epoch)":"1769467229")
         if mode == 1:
-            return self.uptime.epoch_ms()
+            return str(self.uptime.epoch_ms())
         if mode == 2:
-            return wall.epoch_ms() // 1000
+            return str(wall.epoch_ms() // 1000)
         if mode == 3:
-            return wall.epoch_ms()
+            return str(wall.epoch_ms())
         offset = None
         if self.tz is not None:
             key = wall.day * 1440 + wall.ms // 60000  # the zone's offset is looked up once a minute

@@ -185,6 +185,7 @@ def load_plugins(app, resolver, spec):
                      + "); the others keep running")
             continue
         app.info("plugin " + name + " ready")
+        app.loaded.append(name)
         if name.startswith("outputs."):
             outputs += 1
         if plugin is None or isinstance(plugin, list):

@@ -358,7 +358,7 @@ def _about(app):
     _systime(app)
     _sdcard(app)
     app.info("Logging every " + str(settings.get(INTERVAL)) + " ms; plugins: "
-             + ", ".join([name for name, _ in app.plugins]))
+             + ", ".join(app.loaded))
     _devices(app)
     _heap(app)
 

@@ -129,8 +129,8 @@ class Console:
     def feed(self, ch):
         if self.claimant is not None and self.claimant.claim(ch):
             return
-        if not self._line and (self.menu is not None or self.menu_pages and ch != "!" and ch >= " "):
-            self.to_menu(ch)  # a line end or a control byte (a paste's CR LF, noise) opens nothing
+        if not self._line and (self.menu is not None or self.menu_pages and ch != "!" and " " <= ch != "\x7f"):
+            self.to_menu(ch)  # a line end, a control byte or DEL (a paste's CR LF, noise) opens nothing
             return
         if ch == "\r" or ch == "\n":
             line = self._line
@@ -141,6 +141,11 @@ class Console:
         if ch == "\x08" or ch == "\x7f":
             self._line = self._line[:-1]
             return
+        if ch == "\x1b" or ch == "\x15":  # ESC or Ctrl-U: the command typed so far is dropped
+            self._line = ""
+            return
+        if ch < " ":
+            return  # never taken into a command
         if not self._line and ch != "!":
             if not self._hinted:
                 self._hinted = True

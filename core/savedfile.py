@@ -272,9 +272,18 @@ def save(app, quiet=False):
     if app.nvm is None:
         app.warn("no NVM on this board; settings not saved")
         return None
-    image = nvm_image(dump_json(_numbered(app, app.settings.saved_sections()), app.settings.order()).encode("utf-8"))
+    sections = app.settings.saved_sections()
+    image = nvm_image(dump_json(_numbered(app, sections), app.settings.order()).encode("utf-8"))
     if len(image) > len(app.nvm):
-        app.warn("settings need " + str(len(image)) + " bytes; the NVM has " + str(len(app.nvm)) + ": not saved")
+        longest = ("", 0)  # what to shorten: the longest text saved
+        for section in sections:
+            for name in sections[section]:
+                value = sections[section][name]
+                if isinstance(value, str) and len(value) > longest[1]:
+                    longest = (section + "/" + name, len(value))
+        app.warn("settings need " + str(len(image)) + " bytes; the NVM has " + str(len(app.nvm)) + ": not saved"
+                 + (" (the longest value: " + longest[0] + ", " + str(longest[1]) + " characters)"
+                    if longest[1] else ""))
         return None
     if bytes(app.nvm[0:len(image)]) == image:
         text = "Settings unchanged; NVM not rewritten"

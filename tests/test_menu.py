@@ -275,5 +275,6 @@ def test_logger_settings_take_effect_at_once(tmp_path):
         child.close(force=True)
     assert "takes effect after a restart" not in child.logfile_read.getvalue()
     assert list(line["General"]) == ["Time (Epoch)", "Entry", "Board Name", "Trigger"]
+    assert line["General"]["Time (Epoch)"].isdigit()  # text, as the original writes it
     header = board.lines(board.files()[-1])[0]
     assert header.startswith("General.Time (Epoch),General.Entry,General.Board Name,General.Trigger,")
