@@ -141,11 +141,9 @@ class Console:
         if ch == "\x08" or ch == "\x7f":
             self._line = self._line[:-1]
             return
-        if ch == "\x1b" or ch == "\x15":  # ESC or Ctrl-U: the command typed so far is dropped
+        if ch == "\x15":  # Ctrl-U: the command typed so far is dropped
             self._line = ""
             return
-        if ch < " ":
-            return  # never taken into a command
         if not self._line and ch != "!":
             if not self._hinted:
                 self._hinted = True
