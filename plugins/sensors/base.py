@@ -1,0 +1,107 @@
+# What every Qwiic device plugin shares: its section, bad-reading checks, and riding out an unplug.
+#
+# A device plugin (plugins/sensors/<kind>.py) declares, at module level:
+#   ADDRESSES  the 7-bit addresses the chip can have, its default first;
+#   PROBES     ((confidence, risk, probe), ...): read-only checks, probe(i2c, address) -> True/False.
+#              confidence adds up (a chip ID is worth 80, a reserved-bits or calibration check 10..20);
+#              risk 0 is a register read, 1 a read some other chip could mind, 2 a command write.
+#              A probe that answers False rules the device out; plugins/sensors/auto.py runs them.
+#   Device     a class below Device with NAME, PARAMS, DIGITS, RANGES and start()/sample().
+# (Comments, not docstrings: MicroPython keeps docstrings on the heap.)
+from adafruit_ticks import ticks_add, ticks_diff
+from core.observation import Section
+
+FIRST_RETRY_MS = 1000
+MAX_RETRY_MS = 60000
+
+
+def read_into(i2c, address, register, buf):
+    # One register read (the register's address written, then buf read) in one bus operation.
+    while not i2c.try_lock():
+        pass
+    try:
+        i2c.writeto_then_readfrom(address, bytes((register,)), buf)
+    finally:
+        i2c.unlock()
+    return buf
+
+
+def register(i2c, address, reg, size):
+    return read_into(i2c, address, reg, bytearray(size))
+
+
+def _quiet(_text):
+    pass
+
+
+class Device:
+    NAME = ""
+    PARAMS = ()
+    DIGITS = ()
+    RANGES = ()  # (low, high) per parameter: the chip's physical range; outside it, or NaN, is a bad reading
+
+    def __init__(self, i2c, address, say=None):
+        self.i2c = i2c
+        self.address = address
+        self.say = say or _quiet
+        self.section = Section(self.NAME, self.PARAMS, self.DIGITS)
+        self.bad = 0  # bad readings (CRC failures, NaN, out of range), each left empty
+        self.losses = 0  # times it stopped answering
+        self.lost = False
+        self.retry_at = 0
+        self.backoff = 0
+        self.start()
+
+    def start(self):
+        # Set the chip up (after identification): at boot and when it answers again after an unplug.
+        pass
+
+    def sample(self, values):
+        # Fill `values` (the section's list) from the chip; an OSError means it did not answer.
+        raise NotImplementedError
+
+    def read(self, now):
+        values = self.section.values
+        if self.lost:
+            if ticks_diff(now, self.retry_at) < 0:
+                self.section.clear()
+                return
+            try:
+                self.start()  # it may have lost power: set it up again; its first sample comes next cycle
+            except (OSError, RuntimeError) as err:
+                self._missing(now, err)
+                return
+            self.lost = False
+            self.section.clear()
+            self.say(self.section.name + " at " + hex(self.address) + ": answering again")
+            return
+        try:
+            self.sample(values)
+        except OSError as err:
+            self._missing(now, err)
+            return
+        ranges = self.RANGES
+        for i in range(len(ranges)):
+            v = values[i]
+            if v is not None and not ranges[i][0] <= v <= ranges[i][1]:  # NaN fails both
+                self.reject(i, "out of range")
+
+    def reject(self, i, why):
+        # A bad reading: the field is empty in this observation; counted, and told 1st, 2nd, 4th... time.
+        self.section.values[i] = None
+        self.bad += 1
+        if self.bad & (self.bad - 1) == 0:
+            self.say(self.section.name + "." + self.section.params[i] + ": bad reading (" + why + "), left empty; "
+                     + str(self.bad) + " so far")
+
+    def _missing(self, now, err):
+        self.section.clear()
+        if not self.lost:
+            self.lost = True
+            self.losses += 1
+            self.backoff = FIRST_RETRY_MS
+            self.say(self.section.name + " at " + hex(self.address) + ": not answering (" + str(err)
+                     + "); its fields are empty until it is back; retrying")
+        else:
+            self.backoff = self.backoff * 2 if self.backoff < MAX_RETRY_MS // 2 else MAX_RETRY_MS
+        self.retry_at = ticks_add(now, self.backoff)
