@@ -30,15 +30,36 @@ def register(i2c, address, reg, size):
     return read_into(i2c, address, reg, bytearray(size))
 
 
+def send(i2c, address, data):
+    # One write transaction: a command.
+    while not i2c.try_lock():
+        pass
+    try:
+        i2c.writeto(address, data)
+    finally:
+        i2c.unlock()
+
+
+def receive(i2c, address, buf):
+    # One read transaction into buf.
+    while not i2c.try_lock():
+        pass
+    try:
+        i2c.readfrom_into(address, buf)
+    finally:
+        i2c.unlock()
+    return buf
+
+
 def _quiet(_text):
     pass
 
 
 class Device:
     NAME = ""
-    PARAMS = ()
-    DIGITS = ()
-    RANGES = ()  # (low, high) per parameter: the chip's physical range; outside it, or NaN, is a bad reading
+    PARAMS: tuple = ()
+    DIGITS: tuple = ()
+    RANGES: tuple = ()  # (low, high) per parameter: the chip's physical range; outside it, or NaN, is a bad reading
 
     def __init__(self, i2c, address, say=None):
         self.i2c = i2c

@@ -65,7 +65,7 @@ class Device(Base):
         # wait ~38 ms a property); its ~0.7 mA is small beside the ESP32's.
         sensor.mode = MODE_NORMAL
         self.burst = _Burst(sensor._bus_implementation)
-        sensor._bus_implementation = self.burst
+        setattr(sensor, "_bus_implementation", self.burst)
         self.sensor = sensor
 
     def sample(self, values):

@@ -62,7 +62,7 @@ class Device(Base):
         sensor._write_register_byte(0x1B, NORMAL)
         self.sensor = sensor
         self.shim = _Sample(sensor)
-        self.compute = type(sensor)._read
+        self.compute = getattr(type(sensor), "_read")  # the driver's maths, run on the shim
 
     def sample(self, values):
         buf = read_into(self.i2c, self.address, 0x04, self.shim.buf)

@@ -4,7 +4,7 @@
 # Lean read without waiting: each observation reads the measurement started by the one before
 # (one 6-byte read, both words CRC-checked) and starts the next (one command byte), where the
 # driver would wait 10 ms a reading.
-from plugins.sensors.base import Device as Base
+from plugins.sensors.base import Device as Base, receive, send
 
 NAME = "SHT4x"
 ADDRESSES = (0x44, 0x45, 0x46)
@@ -22,15 +22,9 @@ def _serial(i2c, address):
     # Read Serial (0x89): two words, each with its CRC. A command, so it runs only when nothing
     # safer decided (the chip has no registers to read).
     import time
-    buf = bytearray(6)
-    while not i2c.try_lock():
-        pass
-    try:
-        i2c.writeto(address, b"\x89")
-        time.sleep(0.01)
-        i2c.readfrom_into(address, buf)
-    finally:
-        i2c.unlock()
+    send(i2c, address, b"\x89")
+    time.sleep(0.01)
+    buf = receive(i2c, address, bytearray(6))
     return _crc8(buf[0:2]) == buf[2] and _crc8(buf[3:5]) == buf[5] and buf != bytes(6)
 
 
@@ -55,13 +49,10 @@ class Device(Base):
         self._command()
 
     def _command(self):
-        with self.sensor.i2c_device as dev:
-            dev.write(MEASURE)
+        send(self.i2c, self.address, MEASURE)
 
     def sample(self, values):
-        buf = self.buf
-        with self.sensor.i2c_device as dev:
-            dev.readinto(buf)
+        buf = receive(self.i2c, self.address, self.buf)
         self._command()  # the next observation's measurement
         crc = self.sensor._crc8
         if crc(buf[0:2]) != buf[2] or crc(buf[3:5]) != buf[5]:
