@@ -89,7 +89,7 @@ class Device:
                 return
             try:
                 self.start()  # it may have lost power: set it up again; its first sample comes next cycle
-            except (OSError, RuntimeError) as err:
+            except (OSError, RuntimeError, ValueError) as err:  # busdevice: ValueError for no device
                 self._missing(now, err)
                 return
             self.lost = False

@@ -57,8 +57,8 @@ class Device(Base):
         crc = self.sensor._crc8
         if crc(buf[0:2]) != buf[2] or crc(buf[3:5]) != buf[5]:
             values[0] = values[1] = values[2] = None
-            self.reject(1, "CRC error")
             self.reject(0, "CRC error")
+            self.reject(1, "CRC error")
             self.reject(2, "CRC error")
             return
         celsius = -45.0 + 175.0 * (buf[0] << 8 | buf[1]) / 65535.0
