@@ -28,8 +28,8 @@ def test_the_run_covers_what_a_user_sees():
     assert {"outputs.serial", "outputs.sdcard", "sensors.auto"} <= set(e2e.plugin_names())
     assert any(ln.startswith("General.Time,General.Entry,General.Board Name,MAX17048.Voltage (V)") for ln in lines)
     data = [ln for ln in lines if ln[:4] == "2026"]
-    assert len(data) > e2e.CYCLES - 2 and data[-1].endswith(",DataLogger IoT,4.10,87.5,-1.0,45.00,70.70,21.50,"
-                                                           "101325.03,-0.00,-0.01"), data[-1:]
+    assert len(data) > e2e.CYCLES - 2 and data[-1].endswith(",DataLogger IoT,4.100,87.500,-1.040,45.001,70.703,21.502,"
+                                                           "101325.029,-0.002,-0.008"), data[-1:]
     card = [ln[2:] for ln in lines if ln.startswith("| {")]
     assert '"BME280":{"Humidity":45.00' in card[-1].replace(" ", ""), card[-1:]
     # While the host did not read (a terminal left suspended), the console dropped two observations

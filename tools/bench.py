@@ -61,7 +61,7 @@ BUDGET_KB = bench_heap.BUDGET_KB
 
 LIBS = list(bench_heap.DEFAULT_LIBS)
 LIB_DIRS = ["adafruit_ticks", "adafruit_bus_device", "adafruit_register", "adafruit_max1704x", "adafruit_bme280"]
-PLUGINS = ["plugins.sensors.auto", "plugins.sensors.bme280", "plugins.sensors.max17048",
+PLUGINS = ["plugins.sensors.auto", "plugins.sensors.base", "plugins.sensors.bme280", "plugins.sensors.max17048",
            "plugins.outputs.serial", "plugins.outputs.sdcard"]
 DEFAULT_BUS = os.path.join(REPO, "host", "sim", "default_bus.json")
 BME280_NORMAL = 0x03
