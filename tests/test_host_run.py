@@ -46,7 +46,7 @@ def test_json_on_both_outputs_keeps_general_first_and_the_original_names(tmp_pat
     assert list(first) == ["General", "MAX17048", "BME280"]
     assert list(first["BME280"]) == ["Humidity", "TemperatureF", "TemperatureC", "Pressure", "AltitudeM", "AltitudeF"]
     assert list(first["MAX17048"]) == ["Voltage (V)", "State Of Charge (%)", "Change Rate (%/hr)"]
-    assert first["General"]["Entry"] == 1 and first["BME280"]["TemperatureC"] == 21.5
+    assert first["General"]["Entry"] == 1 and first["BME280"]["TemperatureC"] == 21.502  # 3 decimals, as the original
     assert_same_observations(board.lines("sfe0001.txt"), logged)  # JSON files have no header
 
 
@@ -328,7 +328,7 @@ def test_a_sensor_that_stops_answering_is_retried_then_disabled_and_the_rest_kee
     assert all(row.count(",") == width for row in logged)  # columns never shift
     gaps = [row for row in logged[1:] if row.endswith(",,,,,,")]
     assert gaps and logged[-1].endswith(",,,,,,")  # no stale values once it is gone
-    assert all(",4.10,87.5," in row for row in logged[1:])  # the fuel gauge kept reporting
+    assert all(",4.100,87.500," in row for row in logged[1:])  # the fuel gauge kept reporting
     assert_same_observations(board.lines("sfe0001.txt")[1:], logged[1:])
 
 

@@ -1407,6 +1407,9 @@ def main(argv=None) -> int:
         quick_counts = (20, 3, 6) if quick else (50, 6, 10)
         print_aws(aws_heap(quick_counts[0]), aws_heap_imports(boot), aws_wire(quick_counts[1]),
                   aws_stall(quick_counts[2]))
+    # 5
+    import bench_devices
+    print("\n5. " + bench_devices.report(bench_devices.figures()))
     print("\n(%.0f s)" % (time.time() - t_start))
     return 0
 
