@@ -337,3 +337,36 @@ def test_adafruit_stemma_detect_agrees_on_every_simulated_device(qwiic):
             found, app = find(i2c)
             assert [d.family for d in theirs] == [row.stemma], (row.kind, hex(address), theirs)
             assert [d.section.name for d in found] == [row.name]
+
+
+def test_devices_scan_finds_a_new_device_and_drops_a_gone_one(qwiic):
+    from core.observation import Section
+    from core.scheduler import Task
+    from host.sim.sht4x import SHT4X
+    from plugins.sensors import auto
+
+    bus, i2c, clock = qwiic(("BME280", 0x77, None))
+    app = App()
+    found = auto.find(app, i2c)
+    app.devices = [(Task(d.section.name), d) for d in found]
+    app.general = Section("General", ("Entry",))
+
+    class Serial:
+        json_format = False
+        header_due = False
+
+    app.outputs = [(Task("outputs.serial"), Serial())]
+    app.prepare = lambda: app.said.append("prepared")
+    bus.add(SHT4X(0x44))
+    auto.rescan(app)
+    assert [d.section.name for _, d in app.devices] == ["SHT4x", "BME280"]
+    assert app.observation.header() == ("General.Entry,SHT4x.Humidity (%RH),SHT4x.Temperature (C),"
+                                        "SHT4x.Temperature (F),BME280.Humidity,BME280.TemperatureF,"
+                                        "BME280.TemperatureC,BME280.Pressure,BME280.AltitudeM,BME280.AltitudeF")
+    assert app.outputs[0][1].header_due and "prepared" in app.said  # the serial output prints the new header
+    assert app.devices[1][1] is found[0]  # the running BME280 is kept
+    bus.remove(0x77)
+    auto.rescan(app)
+    assert [d.section.name for _, d in app.devices] == ["SHT4x"] and "[I] gone: BME280 at 0x77" in app.said
+    auto.rescan(app)
+    assert app.said[-1] == "[I] devices: 1 (unchanged)"
