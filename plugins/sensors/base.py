@@ -67,7 +67,6 @@ class Device:
         self.say = say or _quiet
         self.section = Section(self.NAME, self.PARAMS, self.DIGITS)
         self.bad = 0  # bad readings (CRC failures, NaN, out of range), each left empty
-        self.losses = 0  # times it stopped answering
         self.lost = False
         self.retry_at = 0
         self.backoff = 0
@@ -119,7 +118,6 @@ class Device:
         self.section.clear()
         if not self.lost:
             self.lost = True
-            self.losses += 1
             self.backoff = FIRST_RETRY_MS
             self.say(self.section.name + " at " + hex(self.address) + ": not answering (" + str(err)
                      + "); its fields are empty until it is back; retrying")

@@ -39,12 +39,17 @@ class _Burst:
         self.real = real
         self.buf = bytearray(8)
         view = memoryview(self.buf)
-        self.views = {DATA: view[0:3], 0xFA: view[3:6], 0xFD: view[6:8]}
+        self.press = view[0:3]
+        self.temp = view[3:6]
+        self.hum = view[6:8]
 
     def read_register(self, reg, length):
-        view = self.views.get(reg)
-        if view is not None and len(view) == length:
-            return view
+        if reg == 0xFA and length == 3:
+            return self.temp
+        if reg == DATA and length == 3:
+            return self.press
+        if reg == 0xFD and length == 2:
+            return self.hum
         return self.real.read_register(reg, length)
 
     def write_register_byte(self, reg, value):
@@ -69,7 +74,8 @@ class Device(Base):
         self.sensor = sensor
 
     def sample(self, values):
-        buf = read_into(self.i2c, self.address, DATA, self.burst.buf)
+        # Through the driver's own I2CDevice's bus (whatever bus it holds now).
+        buf = read_into(self.burst.real._i2c.i2c, self.address, DATA, self.burst.buf)
         if buf[3] == 0x80 and buf[4] == 0 and buf[5] & 0xF0 == 0:
             # Temperature at its reset value 0x80000: the chip reset and sleeps (it lost its set-up).
             for i in range(len(values)):

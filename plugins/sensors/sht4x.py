@@ -13,19 +13,17 @@ DIGITS = (3, 3, 3)
 MEASURE = b"\xfd"  # high precision, no heater: 8.3 ms at most
 
 
-def _crc8(data):
-    from adafruit_sht4x import SHT4x
-    return SHT4x._crc8(data)
-
-
 def _serial(i2c, address):
     # Read Serial (0x89): two words, each with its CRC. A command, so it runs only when nothing
     # safer decided (the chip has no registers to read).
     import time
+
+    from adafruit_sht4x import SHT4x
+    crc = SHT4x._crc8
     send(i2c, address, b"\x89")
     time.sleep(0.01)
     buf = receive(i2c, address, bytearray(6))
-    return _crc8(buf[0:2]) == buf[2] and _crc8(buf[3:5]) == buf[5] and buf != bytes(6)
+    return crc(buf[0:2]) == buf[2] and crc(buf[3:5]) == buf[5] and buf != bytes(6)
 
 
 PROBES = ((90, 2, _serial),)
@@ -49,10 +47,10 @@ class Device(Base):
         self._command()
 
     def _command(self):
-        send(self.i2c, self.address, MEASURE)
+        send(self.sensor.i2c_device.i2c, self.address, MEASURE)  # the driver's device's bus
 
     def sample(self, values):
-        buf = receive(self.i2c, self.address, self.buf)
+        buf = receive(self.sensor.i2c_device.i2c, self.address, self.buf)
         self._command()  # the next observation's measurement
         crc = self.sensor._crc8
         if crc(buf[0:2]) != buf[2] or crc(buf[3:5]) != buf[5]:
