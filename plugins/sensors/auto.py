@@ -37,9 +37,10 @@ def find(app, i2c):
     excluded = _parse(EXCLUDE.key, get(EXCLUDE), app, True)
     wanted = _parse(DEVICE_LIST.key, get(DEVICE_LIST), app, False)
     found = []
+    loaded = []  # the kinds of the devices found: the other plugin modules are released
     if wanted:
         for kind, address in wanted:
-            _load(app, i2c, address, (kind,), excluded, found)
+            _load(app, i2c, address, (kind,), excluded, found, loaded)
     else:
         try:
             present = pins.scan(i2c)
@@ -47,7 +48,9 @@ def find(app, i2c):
             app.warn("I2C scan failed (" + str(err) + "): no devices loaded")
             present = []
         for address in present:
-            _load(app, i2c, address, KINDS, excluded, found)
+            _load(app, i2c, address, KINDS, excluded, found, loaded)
+    from core.app import release
+    release(["plugins.sensors." + kind for kind in KINDS if kind not in loaded])  # candidates' probes
     _name_duplicates(found)
     for device in found:
         app.info("found " + device.section.name + " at " + hex(device.address))
@@ -139,7 +142,7 @@ def _decided(scores):
     return best >= DECIDED and best > second
 
 
-def _load(app, i2c, address, kinds, excluded, found):
+def _load(app, i2c, address, kinds, excluded, found, loaded):
     kinds = [k for k in kinds if not _excluded(excluded, k, address)]
     if not kinds:
         return
@@ -158,6 +161,7 @@ def _load(app, i2c, address, kinds, excluded, found):
         return
     try:
         found.append(_module(kind).Device(i2c, address, app.warn))
+        loaded.append(kind)
     except (ImportError, OSError, RuntimeError, ValueError) as err:
         app.warn(kind + " at " + hex(address) + ": " + type(err).__name__ + ": " + str(err) + "; skipped")
 
