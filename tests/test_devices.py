@@ -301,6 +301,8 @@ def test_a_stuck_bus_fails_the_scan_cleanly(qwiic):
         bus.read(0x36, 1)
     found, app = find(i2c, DEVICES_DEVICE_LIST="max17048@0x36")
     assert found == [] and "[W] max17048 at 0x36: not identified; skipped" in app.said
+    found, app = find(i2c)
+    assert found == [] and "[W] I2C scan failed ([Errno 116] I2C bus stuck: SDA held low): no devices loaded" in app.said
 
 
 def test_bad_readings_are_empty_in_csv_and_null_in_json(qwiic):

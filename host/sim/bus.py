@@ -99,7 +99,13 @@ class SimBus:
         return self.devices.get(address)
 
     def addresses(self):
-        return sorted(self.devices)
+        """What a scan finds: the addresses that ACK (a stuck bus times out instead)."""
+        now = self.now_s()
+        for dev in self.devices.values():
+            _apply_faults(dev, now)
+            if dev.fault == "stuck" and not _unplugged(dev, now):
+                raise OSError(_ETIMEDOUT, "I2C bus stuck: SDA held low")
+        return sorted(a for a in self.devices if not _unplugged(self.devices[a], now))
 
     def plug(self, device):
         """Plug a device (back) in: it answers from the next transaction on."""
