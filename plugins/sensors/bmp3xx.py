@@ -65,7 +65,7 @@ class Device(Base):
         self.compute = getattr(type(sensor), "_read")  # the driver's maths, run on the shim
 
     def sample(self, values):
-        buf = read_into(self.sensor._i2c.i2c, self.address, 0x04, self.shim.buf)  # the driver's device's bus
+        buf = read_into(getattr(self.sensor._i2c, "i2c"), self.address, 0x04, self.shim.buf)  # the driver's device's bus
         if buf[2] == 0x80 and buf[1] == 0 and buf[0] == 0 and buf[5] == 0x80:
             values[0] = values[1] = None
             self.reject(0, "the chip was reset")

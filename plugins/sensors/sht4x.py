@@ -47,10 +47,10 @@ class Device(Base):
         self._command()
 
     def _command(self):
-        send(self.sensor.i2c_device.i2c, self.address, MEASURE)  # the driver's device's bus
+        send(getattr(self.sensor.i2c_device, "i2c"), self.address, MEASURE)  # the driver's device's bus
 
     def sample(self, values):
-        buf = receive(self.sensor.i2c_device.i2c, self.address, self.buf)
+        buf = receive(getattr(self.sensor.i2c_device, "i2c"), self.address, self.buf)
         self._command()  # the next observation's measurement
         crc = self.sensor._crc8
         if crc(buf[0:2]) != buf[2] or crc(buf[3:5]) != buf[5]:
