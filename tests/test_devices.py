@@ -372,3 +372,42 @@ def test_devices_scan_finds_a_new_device_and_drops_a_gone_one(qwiic):
     assert [d.section.name for _, d in app.devices] == ["SHT4x"] and "[I] gone: BME280 at 0x77" in app.said
     auto.rescan(app)
     assert app.said[-1] == "[I] devices: 1 (unchanged)"
+
+
+def test_the_bus_file_takes_profiles_faults_and_turnaround_and_names_mistakes(qwiic):
+    from host.sim.bus import BusFileError, parse_bus
+
+    now = [0]
+    doc = {"turnaround_us": 0, "devices": [
+        {"type": "SHT4X", "values": {"temperature": {"profile": "noise", "from": 10, "to": 30, "period_s": 1,
+                                                     "seed": 7},
+                                     "humidity": {"profile": "ramp", "from": 0, "to": 100, "period_s": 10}},
+         "faults": [{"kind": "nack", "from_s": 5, "to_s": 6}]},
+        {"type": "BME280", "faults": [{"kind": "reset", "from_s": 2}]}]}
+    bus = parse_bus(doc, "t.json", clock_ns=lambda: now[0])
+    sht = bus.get(0x44)
+    seen = []
+    for t in (0.5, 1.5, 2.5):
+        now[0] = int(t * 1e9)
+        seen.append(sht.value("temperature"))
+    assert len(set(seen)) == 3 and all(10 <= v <= 30 for v in seen)
+    again = [0]
+    twin = parse_bus(doc, "t.json", clock_ns=lambda: again[0]).get(0x44)
+    for t, v in zip((0.5, 1.5, 2.5), seen):
+        again[0] = int(t * 1e9)
+        assert twin.value("temperature") == v  # the same seed, the same run
+    assert sht.value("humidity") == pytest.approx(25.0)  # the ramp at 2.5 s of 10
+    now[0] = int(5.5e9)
+    with pytest.raises(OSError):
+        bus.write(0x44, b"\xfd")
+    now[0] = int(6.5e9)
+    bus.write(0x44, b"\xfd")
+    for bad, words in (({"kind": "crc"}, "crc: this chip sends no CRC"),
+                       ({"kind": "melt"}, "must be one of nack, crc, stuck, range, reset"),
+                       ({"kind": "nack", "from_s": 3, "to_s": 1}, "to_s null or a later number")):
+        with pytest.raises(BusFileError) as info:
+            parse_bus({"devices": [{"type": "BME280", "faults": [bad]}]}, "t.json")
+        assert "bus file t.json: devices[0]: key 'faults[0" in str(info.value) and words in str(info.value)
+    with pytest.raises(BusFileError, match="'values.temperature.profile': must be one of triangle, sine"):
+        parse_bus({"devices": [{"type": "BME280", "values": {"temperature": {
+            "profile": "square", "from": 1, "to": 2, "period_s": 1}}}]}, "t.json")
