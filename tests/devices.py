@@ -35,6 +35,8 @@ def _alt(hpa):
     return 44330.0 * (1.0 - (hpa * 100.0 / 101325.0) ** 0.1903)
 
 
+VEML7700_LUX = 0.0042 * 8 * 16  # lux per count at gain 1/8, 100 ms (the driver's set-up)
+
 ROWS = (
     Row("max17048", "MAX17048", "MAX17048", ("Voltage (V)", "State Of Charge (%)", "Change Rate (%/hr)"),
         (3, 3, 3), (0x36,), (), {"voltage": 3.85, "soc": 61.5, "charge_rate": -2.08},
@@ -62,4 +64,10 @@ ROWS = (
          "Temperature (F)": lambda v: _f(v["temperature"])},
         {"Humidity (%RH)": 0.002, "Temperature (C)": 0.003, "Temperature (F)": 0.005},
         2, ("nack", "crc", "range"), "sht4x", "TODO"),
+    Row("veml7700", "VEML7700", "VEML7700", ("Ambient Light Level", "White Level", "Lux"), (None, None, 3),
+        (0x10,), (), {"lux": 312.5, "white": 401.0},
+        {"Ambient Light Level": lambda v: round(v["lux"] / VEML7700_LUX), "White Level": lambda v: round(
+            v["white"] / VEML7700_LUX), "Lux": lambda v: v["lux"]},
+        {"Ambient Light Level": 1, "White Level": 1, "Lux": VEML7700_LUX / 2 + 1e-6},
+        2, ("nack", "range", "reset"), "veml7700", "TODO"),
 )

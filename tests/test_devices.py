@@ -129,6 +129,8 @@ def test_rivals_at_the_same_address_are_told_apart(qwiic, row):
         bus, i2c, _ = qwiic((rival, row.addresses[0], None))
         found, app = find(i2c)
         assert [d.section.name for d in found] == [other.name], app.said
+        if len(row.addresses) < 2 or row.addresses[1] not in other.addresses:
+            continue  # one address only (VEML7700 and VEML6075 at 0x10): they never share a bus
         # both on the bus, one at each of their shared addresses: each is itself
         bus, i2c, _ = qwiic((row.sim, row.addresses[0], None), (rival, row.addresses[1], None))
         found, app = find(i2c)
@@ -329,13 +331,14 @@ def test_adafruit_stemma_detect_agrees_on_every_simulated_device(qwiic):
 
     chips = stemma_detect.discover_chips()
     known = {chip.name: chip.addresses for chip in chips}
+    best = {chip.name: chip.probe_confidence for chip in chips}  # some probes can only say POSSIBLE (VEML7700)
     for row in ROWS:
         for address in row.addresses:
             if address not in known[row.stemma]:
                 continue  # Adafruit's probe does not look there (the SHT4x's 0x45, 0x46)
             bus, i2c, _ = qwiic((row.sim, address, None))
             theirs = [d for d in stemma_detect.scan(i2c, chips) if d.address == address and
-                      d.confidence is Confidence.MATCH]
+                      d.confidence in (Confidence.MATCH, best[row.stemma])]
             found, app = find(i2c)
             assert [d.family for d in theirs] == [row.stemma], (row.kind, hex(address), theirs)
             assert [d.section.name for d in found] == [row.name]
