@@ -65,9 +65,15 @@ ROWS = (
         {"Humidity (%RH)": 0.002, "Temperature (C)": 0.003, "Temperature (F)": 0.005},
         2, ("nack", "crc", "range"), "sht4x", "TODO"),
     Row("veml7700", "VEML7700", "VEML7700", ("Ambient Light Level", "White Level", "Lux"), (None, None, 3),
-        (0x10,), (), {"lux": 312.5, "white": 401.0},
+        (0x10,), ("VEML6075",), {"lux": 312.5, "white": 401.0},
         {"Ambient Light Level": lambda v: round(v["lux"] / VEML7700_LUX), "White Level": lambda v: round(
             v["white"] / VEML7700_LUX), "Lux": lambda v: v["lux"]},
         {"Ambient Light Level": 1, "White Level": 1, "Lux": VEML7700_LUX / 2 + 1e-6},
         2, ("nack", "range", "reset"), "veml7700", "TODO"),
+    Row("veml6075", "VEML6075", "VEML6075", ("UVA Level", "UVB Level", "UV Index"), (3, 3, 3), (0x10,),
+        ("VEML7700",), {"uva": 812.0, "uvb": 455.0},
+        {"UVA Level": lambda v: v["uva"], "UVB Level": lambda v: v["uvb"],
+         "UV Index": lambda v: (v["uva"] * 0.001461 + v["uvb"] * 0.002591) / 2},
+        {"UVA Level": 0.5, "UVB Level": 0.5, "UV Index": 0.002},
+        4, ("nack", "range", "reset"), "veml6075", "TODO"),
 )
