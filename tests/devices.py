@@ -37,6 +37,13 @@ def _alt(hpa):
 
 VEML7700_LUX = 0.0042 * 8 * 16  # lux per count at gain 1/8, 100 ms (the driver's set-up)
 
+
+def _tsl2591(v):
+    # (full spectrum, infrared) counts at gain 25x, 100 ms (the driver's set-up), as the simulator makes them
+    full = round(v["lux"] * 100.0 * 25.0 / 408.0 / (1.0 - 1.64 * v["ratio"]))
+    return full, round(full * v["ratio"])
+
+
 ROWS = (
     Row("max17048", "MAX17048", "MAX17048", ("Voltage (V)", "State Of Charge (%)", "Change Rate (%/hr)"),
         (3, 3, 3), (0x36,), (), {"voltage": 3.85, "soc": 61.5, "charge_rate": -2.08},
@@ -76,4 +83,10 @@ ROWS = (
          "UV Index": lambda v: (v["uva"] * 0.001461 + v["uvb"] * 0.002591) / 2},
         {"UVA Level": 0.5, "UVB Level": 0.5, "UV Index": 0.002},
         4, ("nack", "range", "reset"), "veml6075", "TODO"),
+    Row("tsl2591", "TSL2591", "TSL2591", ("Visible (counts)", "Infrared (counts)", "Full Spectrum (counts)", "Lux"),
+        (None, None, None, 3), (0x29,), (), {"lux": 487.5, "ratio": 0.25},
+        {"Visible (counts)": lambda v: _tsl2591(v)[0] - _tsl2591(v)[1], "Infrared (counts)": lambda v: _tsl2591(v)[1],
+         "Full Spectrum (counts)": lambda v: _tsl2591(v)[0], "Lux": lambda v: v["lux"]},
+        {"Visible (counts)": 2, "Infrared (counts)": 1, "Full Spectrum (counts)": 1, "Lux": 0.5},
+        1, ("nack", "range", "reset"), "tsl2591", "TODO"),
 )

@@ -18,6 +18,7 @@ KINDS = (
     "sht4x",
     "veml7700",
     "veml6075",
+    "tsl2591",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified
