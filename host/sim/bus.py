@@ -40,8 +40,9 @@ from .sht4x import SHT4X
 from .veml7700 import VEML7700
 from .veml6075 import VEML6075
 from .tsl2591 import TSL2591
+from .vl53l1x import VL53L1X
 
-TYPES = {"BME280": BME280, "BMP3XX": BMP3XX, "MAX17048": MAX17048, "SHT4X": SHT4X, "VEML7700": VEML7700, "VEML6075": VEML6075, "TSL2591": TSL2591}  # type: dict
+TYPES = {"BME280": BME280, "BMP3XX": BMP3XX, "MAX17048": MAX17048, "SHT4X": SHT4X, "VEML7700": VEML7700, "VEML6075": VEML6075, "TSL2591": TSL2591, "VL53L1X": VL53L1X}  # type: dict
 PROFILES = ("triangle", "sine", "ramp", "noise")
 
 # The board's cost of one I2C transaction beyond its bits on the wire. CircuitPython's espressif

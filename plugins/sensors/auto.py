@@ -19,6 +19,7 @@ KINDS = (
     "veml7700",
     "veml6075",
     "tsl2591",
+    "vl53l1x",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified
