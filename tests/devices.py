@@ -75,4 +75,10 @@ ROWS = (
          "Gyro X (milli-dps)": 17.5, "Gyro Y (milli-dps)": 17.5, "Gyro Z (milli-dps)": 17.5,
          "Temperature (C)": 1 / 256.0},
         1, ("nack", "range", "reset"), "lsm6ds", "TODO"),
+    Row("lis3dh", "LIS3DH", "LIS3DH", ("Accel X (milli-g)", "Accel Y (milli-g)", "Accel Z (milli-g)"), (3, 3, 3),
+        (0x18, 0x19), (), {"accel_x": -125.0, "accel_y": 333.0, "accel_z": 975.5},
+        {"Accel X (milli-g)": lambda v: v["accel_x"], "Accel Y (milli-g)": lambda v: v["accel_y"],
+         "Accel Z (milli-g)": lambda v: v["accel_z"]},
+        {"Accel X (milli-g)": 0.98, "Accel Y (milli-g)": 0.98, "Accel Z (milli-g)": 0.98},
+        1, ("nack", "reset"), "lis3dh", "TODO"),
 )

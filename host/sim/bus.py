@@ -38,9 +38,11 @@ from .bmp3xx import BMP3XX
 from .max17048 import MAX17048
 from .sht4x import SHT4X
 from .ism330 import ISM330
+from .lis3dh import LIS3DH
 
 TYPES = {"BME280": BME280, "BMP3XX": BMP3XX, "MAX17048": MAX17048, "SHT4X": SHT4X,
-         "ISM330": ISM330}  # type: dict
+         "ISM330": ISM330,
+         "LIS3DH": LIS3DH}  # type: dict
 PROFILES = ("triangle", "sine", "ramp", "noise")
 
 # The board's cost of one I2C transaction beyond its bits on the wire. CircuitPython's espressif

@@ -17,6 +17,7 @@ KINDS = (
     "bmp3xx",
     "sht4x",
     "ism330",
+    "lis3dh",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified
