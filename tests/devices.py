@@ -81,4 +81,9 @@ ROWS = (
          "Accel Z (milli-g)": lambda v: v["accel_z"]},
         {"Accel X (milli-g)": 0.98, "Accel Y (milli-g)": 0.98, "Accel Z (milli-g)": 0.98},
         1, ("nack", "reset"), "lis3dh", "TODO"),
+    Row("lis2mdl", "LIS2MDL", "LIS2MDL", ("X Field (Gauss)", "Y Field (Gauss)", "Z Field (Gauss)"), (5, 5, 5),
+        (0x1E,), (), {"x": 0.215, "y": -0.0625, "z": 0.4405},
+        {"X Field (Gauss)": lambda v: v["x"], "Y Field (Gauss)": lambda v: v["y"], "Z Field (Gauss)": lambda v: v["z"]},
+        {"X Field (Gauss)": 0.0015, "Y Field (Gauss)": 0.0015, "Z Field (Gauss)": 0.0015},
+        1, ("nack", "reset"), "lis2mdl", "TODO"),
 )

@@ -18,6 +18,7 @@ KINDS = (
     "sht4x",
     "ism330",
     "lis3dh",
+    "lis2mdl",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified
