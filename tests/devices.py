@@ -17,7 +17,8 @@ A row:
     min_reads   the datasheet's minimum register reads (a write of the register's address and its
                 read count once) for one observation; the plugin may use at most 1.5 times that
     faults      the simulator faults the row is tested with
-    stemma      adafruit-stemma-detect's chip module name for it (its verdict must agree)
+    stemma      adafruit-stemma-detect's chip module name for it (its verdict must agree); None where it
+                has no probe for the chip (then none of its probes may claim the simulated chip)
     onoff       TODO: per-parameter on/off, once the menu branch's schema has it
 """
 
@@ -86,4 +87,11 @@ ROWS = (
         {"X Field (Gauss)": lambda v: v["x"], "Y Field (Gauss)": lambda v: v["y"], "Z Field (Gauss)": lambda v: v["z"]},
         {"X Field (Gauss)": 0.0015, "Y Field (Gauss)": 0.0015, "Z Field (Gauss)": 0.0015},
         1, ("nack", "reset"), "lis2mdl", "TODO"),
+    Row("nau7802", "NAU7802", "NAU7802", ("Weight",), (3,), (0x2A,), (), {"input_uv": 1234.5},
+        {"Weight": lambda v: _nau7802_code(v["input_uv"])}, {"Weight": 1.0},
+        1, ("nack", "reset"), None, "TODO"),  # stemma: adafruit-stemma-detect has no NAU7802 probe
 )
+
+
+def _nau7802_code(microvolts):
+    return microvolts * 1e-6 * 128 / 3.0 * (1 << 23)  # gain 128, LDO 3.0 V: Weight is ADC counts

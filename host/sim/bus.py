@@ -40,11 +40,13 @@ from .sht4x import SHT4X
 from .ism330 import ISM330
 from .lis3dh import LIS3DH
 from .lis2mdl import LIS2MDL
+from .nau7802 import NAU7802
 
 TYPES = {"BME280": BME280, "BMP3XX": BMP3XX, "MAX17048": MAX17048, "SHT4X": SHT4X,
          "ISM330": ISM330,
          "LIS3DH": LIS3DH,
-         "LIS2MDL": LIS2MDL}  # type: dict
+         "LIS2MDL": LIS2MDL,
+         "NAU7802": NAU7802}  # type: dict
 PROFILES = ("triangle", "sine", "ramp", "noise")
 
 # The board's cost of one I2C transaction beyond its bits on the wire. CircuitPython's espressif

@@ -19,6 +19,7 @@ KINDS = (
     "ism330",
     "lis3dh",
     "lis2mdl",
+    "nau7802",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified
