@@ -39,15 +39,18 @@ class Device(Base):
         import adafruit_lsm6ds as lsm
         chip = register(self.i2c, self.address, 0x0F, 1)[0]
         if chip == 0x6C:
-            from adafruit_lsm6ds.lsm6dsox import LSM6DSOX as Driver
+            from adafruit_lsm6ds import lsm6dsox
+            Driver = getattr(lsm6dsox, "LSM6DSOX")
         else:
-            from adafruit_lsm6ds.ism330dhcx import ISM330DHCX as Driver
+            from adafruit_lsm6ds import ism330dhcx
+            Driver = getattr(ism330dhcx, "ISM330DHCX")
         if self.section.name == NAME:
             self.section.name = CHIPS.get(chip, NAME)
         self.sensor = sensor = Driver(self.i2c, self.address)  # checks the chip ID, resets, 104 Hz, 4 g
         self._configure()
-        self.accel_lsb = lsm.AccelRange.lsb[sensor.accelerometer_range]  # milli-g per LSB
-        self.gyro_lsb = lsm.GyroRange.lsb[sensor.gyro_range]  # milli-dps per LSB
+        # the driver's tables (made at run time, hence getattr): milli-g and milli-dps per LSB
+        self.accel_lsb = getattr(lsm.AccelRange, "lsb")[sensor.accelerometer_range]
+        self.gyro_lsb = getattr(lsm.GyroRange, "lsb")[sensor.gyro_range]
         self.temp_lsb = lsm._TEMPERATURE_SENSITIVITY
         self.temp_offset = lsm._TEMPERATURE_OFFSET
         self.buf = bytearray(14)
@@ -58,10 +61,10 @@ class Device(Base):
         import adafruit_lsm6ds as lsm
         sensor = self.sensor
         sensor._bdu = True
-        sensor.accelerometer_data_rate = lsm.Rate.RATE_104_HZ
-        sensor.gyro_data_rate = lsm.Rate.RATE_104_HZ
-        sensor._accel_range = lsm.AccelRange.RANGE_4G
-        lsm.LSM6DS._set_gyro_range(sensor, lsm.GyroRange.RANGE_500_DPS)
+        sensor.accelerometer_data_rate = getattr(lsm.Rate, "RATE_104_HZ")
+        sensor.gyro_data_rate = getattr(lsm.Rate, "RATE_104_HZ")
+        sensor._accel_range = getattr(lsm.AccelRange, "RANGE_4G")
+        lsm.LSM6DS._set_gyro_range(sensor, getattr(lsm.GyroRange, "RANGE_500_DPS"))
 
     def sample(self, values):
         buf = read_into(getattr(self.sensor.i2c_device, "i2c"), self.address, 0x20, self.buf)

@@ -58,8 +58,8 @@ class Device(Base):
         sensor._c1_gains = Gain.GAIN_X128
         sensor._c2_conv_rate = ConversionRate.RATE_10SPS
         sensor._adc_chop_clock = 0x3
-        sensor._pga_ldo_mode = 0x0
-        sensor._pc_cap_enable = 0x1
+        sensor._pga_ldo_mode = False  # low-ESR capacitors
+        sensor._pc_cap_enable = True
         sensor._pu_cycle_start = True
 
     def sample(self, values):
