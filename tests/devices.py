@@ -17,7 +17,8 @@ A row:
     min_reads   the datasheet's minimum register reads (a write of the register's address and its
                 read count once) for one observation; the plugin may use at most 1.5 times that
     faults      the simulator faults the row is tested with
-    stemma      adafruit-stemma-detect's chip module name for it (its verdict must agree)
+    stemma      adafruit-stemma-detect's chip module name for it (its verdict must agree); None where it
+                has no probe for the chip (then none of its probes may claim the simulated chip)
     onoff       TODO: per-parameter on/off, once the menu branch's schema has it
 """
 
@@ -95,4 +96,35 @@ ROWS = (
          "Signal Rate": lambda v: v["signal_rate"]},
         {"Distance (mm)": 1, "Range Status": 0, "Signal Rate": 4},
         2, ("nack", "range", "reset"), "vl53l1x", "TODO"),
+    Row("ism330", "ISM330", "ISM330",
+        ("Accel X (milli-g)", "Accel Y (milli-g)", "Accel Z (milli-g)", "Gyro X (milli-dps)", "Gyro Y (milli-dps)",
+         "Gyro Z (milli-dps)", "Temperature (C)"), (3,) * 7, (0x6B, 0x6A), (),
+        {"accel_x": 12.5, "accel_y": -250.0, "accel_z": 980.0, "gyro_x": 1500.0, "gyro_y": -3200.0,
+         "gyro_z": 250.0, "temperature": 27.5},
+        {"Accel X (milli-g)": lambda v: v["accel_x"], "Accel Y (milli-g)": lambda v: v["accel_y"],
+         "Accel Z (milli-g)": lambda v: v["accel_z"], "Gyro X (milli-dps)": lambda v: v["gyro_x"],
+         "Gyro Y (milli-dps)": lambda v: v["gyro_y"], "Gyro Z (milli-dps)": lambda v: v["gyro_z"],
+         "Temperature (C)": lambda v: v["temperature"]},
+        {"Accel X (milli-g)": 0.122, "Accel Y (milli-g)": 0.122, "Accel Z (milli-g)": 0.122,
+         "Gyro X (milli-dps)": 17.5, "Gyro Y (milli-dps)": 17.5, "Gyro Z (milli-dps)": 17.5,
+         "Temperature (C)": 1 / 256.0},
+        1, ("nack", "range", "reset"), "lsm6ds", "TODO"),
+    Row("lis3dh", "LIS3DH", "LIS3DH", ("Accel X (milli-g)", "Accel Y (milli-g)", "Accel Z (milli-g)"), (3, 3, 3),
+        (0x18, 0x19), (), {"accel_x": -125.0, "accel_y": 333.0, "accel_z": 975.5},
+        {"Accel X (milli-g)": lambda v: v["accel_x"], "Accel Y (milli-g)": lambda v: v["accel_y"],
+         "Accel Z (milli-g)": lambda v: v["accel_z"]},
+        {"Accel X (milli-g)": 0.98, "Accel Y (milli-g)": 0.98, "Accel Z (milli-g)": 0.98},
+        1, ("nack", "reset"), "lis3dh", "TODO"),
+    Row("lis2mdl", "LIS2MDL", "LIS2MDL", ("X Field (Gauss)", "Y Field (Gauss)", "Z Field (Gauss)"), (5, 5, 5),
+        (0x1E,), (), {"x": 0.215, "y": -0.0625, "z": 0.4405},
+        {"X Field (Gauss)": lambda v: v["x"], "Y Field (Gauss)": lambda v: v["y"], "Z Field (Gauss)": lambda v: v["z"]},
+        {"X Field (Gauss)": 0.0015, "Y Field (Gauss)": 0.0015, "Z Field (Gauss)": 0.0015},
+        1, ("nack", "reset"), "lis2mdl", "TODO"),
+    Row("nau7802", "NAU7802", "NAU7802", ("Weight",), (3,), (0x2A,), (), {"input_uv": 1234.5},
+        {"Weight": lambda v: _nau7802_code(v["input_uv"])}, {"Weight": 1.0},
+        1, ("nack", "reset"), None, "TODO"),  # stemma: adafruit-stemma-detect has no NAU7802 probe
 )
+
+
+def _nau7802_code(microvolts):
+    return microvolts * 1e-6 * 128 / 3.0 * (1 << 23)  # gain 128, LDO 3.0 V: Weight is ADC counts

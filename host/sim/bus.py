@@ -41,8 +41,17 @@ from .veml7700 import VEML7700
 from .veml6075 import VEML6075
 from .tsl2591 import TSL2591
 from .vl53l1x import VL53L1X
+from .ism330 import ISM330
+from .lis3dh import LIS3DH
+from .lis2mdl import LIS2MDL
+from .nau7802 import NAU7802
 
-TYPES = {"BME280": BME280, "BMP3XX": BMP3XX, "MAX17048": MAX17048, "SHT4X": SHT4X, "VEML7700": VEML7700, "VEML6075": VEML6075, "TSL2591": TSL2591, "VL53L1X": VL53L1X}  # type: dict
+TYPES = {"BME280": BME280, "BMP3XX": BMP3XX, "MAX17048": MAX17048, "SHT4X": SHT4X,
+         "VEML7700": VEML7700, "VEML6075": VEML6075, "TSL2591": TSL2591, "VL53L1X": VL53L1X,
+         "ISM330": ISM330,
+         "LIS3DH": LIS3DH,
+         "LIS2MDL": LIS2MDL,
+         "NAU7802": NAU7802}  # type: dict
 PROFILES = ("triangle", "sine", "ramp", "noise")
 
 # The board's cost of one I2C transaction beyond its bits on the wire. CircuitPython's espressif

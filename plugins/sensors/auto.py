@@ -20,6 +20,10 @@ KINDS = (
     "veml6075",
     "tsl2591",
     "vl53l1x",
+    "ism330",
+    "lis3dh",
+    "lis2mdl",
+    "nau7802",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified

@@ -1,7 +1,10 @@
 # MAX17048 LiPo fuel gauge, on board at 0x36, read with adafruit_max1704x.
 #
 # Parameter names and 3 decimals are the original's (flxDevMAX17048).
-from plugins.sensors.base import Device as Base, register
+# Lean read: VCELL (0x02) and SOC (0x04) are consecutive words, read in one 4-byte burst, and CRATE
+# (0x16) in a second read, through the driver's own maths, where its properties would read each
+# word in a transaction of its own.
+from plugins.sensors.base import Device as Base, read_into, register
 
 NAME = "MAX17048"
 ADDRESSES = (0x36,)
@@ -26,10 +29,31 @@ class Device(Base):
 
     def start(self):
         from adafruit_max1704x import MAX17048
-        self.sensor = MAX17048(self.i2c, self.address)
+        self.sensor = sensor = MAX17048(self.i2c, self.address)
+        cls = type(sensor)
+        self.volts = getattr(cls, "cell_voltage").fget  # the driver's maths, run on the shim
+        self.percent = getattr(cls, "cell_percent").fget
+        self.rate = getattr(cls, "charge_rate").fget
+        self.shim = _Words()
+        self.cells = bytearray(4)
+        self.crate = bytearray(2)
 
     def sample(self, values):
-        sensor = self.sensor
-        values[0] = sensor.cell_voltage
-        values[1] = sensor.cell_percent
-        values[2] = sensor.charge_rate
+        i2c = getattr(self.sensor.i2c_device, "i2c")  # the driver's device's bus
+        cells = read_into(i2c, self.address, 0x02, self.cells)  # VCELL, SOC
+        crate = read_into(i2c, self.address, 0x16, self.crate)  # CRATE
+        shim = self.shim
+        shim._cell_voltage = cells[0] << 8 | cells[1]
+        shim._cell_SOC = cells[2] << 8 | cells[3]
+        rate = crate[0] << 8 | crate[1]
+        shim._cell_crate = rate - 0x10000 if rate & 0x8000 else rate
+        values[0] = self.volts(shim)
+        values[1] = self.percent(shim)
+        values[2] = self.rate(shim)
+
+
+class _Words:
+    # The driver's register words, as its properties' maths reads them, from the two reads.
+    _cell_voltage = 0
+    _cell_SOC = 0
+    _cell_crate = 0
