@@ -16,6 +16,7 @@ KINDS = (
     "bme280",
     "bmp3xx",
     "sht4x",
+    "bme68x",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified
