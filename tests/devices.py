@@ -78,4 +78,10 @@ ROWS = (
          "Sensor Status": lambda v: 0xB0},
         {"Humidity": 0.01, "TemperatureC": 0.01, "Pressure": 2.0, "Gas Resistance": 200.0, "Sensor Status": 0},
         2, ("nack", "range", "reset", "stuck"), "bme680", "TODO"),
+    Row("shtc3", "SHTC3", "SHTC3", ("Humidity (%RH)", "Temperature (C)", "Temperature (F)"), (3, 3, 3),
+        (0x70,), (), {"temperature": 27.25, "humidity": 55.75},
+        {"Humidity (%RH)": lambda v: v["humidity"], "Temperature (C)": lambda v: v["temperature"],
+         "Temperature (F)": lambda v: _f(v["temperature"])},
+        {"Humidity (%RH)": 0.012, "Temperature (C)": 0.012, "Temperature (F)": 0.022},
+        2, ("nack", "crc", "range"), "shtc3", "TODO"),
 )
