@@ -84,4 +84,7 @@ ROWS = (
          "Temperature (F)": lambda v: _f(v["temperature"])},
         {"Humidity (%RH)": 0.012, "Temperature (C)": 0.012, "Temperature (F)": 0.022},
         2, ("nack", "crc", "range"), "shtc3", "TODO"),
+    Row("tmp117", "TMP117", "TMP117", ("Temperature (C)",), (3,), (0x48, 0x49, 0x4A, 0x4B), (),
+        {"temperature": 36.6}, {"Temperature (C)": lambda v: v["temperature"]}, {"Temperature (C)": 0.0078125},
+        1, ("nack", "range", "reset"), "tmp117", "TODO"),
 )

@@ -39,11 +39,13 @@ from .bmp3xx import BMP3XX
 from .max17048 import MAX17048
 from .sht4x import SHT4X
 from .shtc3 import SHTC3
+from .tmp117 import TMP117
 
 TYPES = {"BME280": BME280, "BMP3XX": BMP3XX, "MAX17048": MAX17048, "SHT4X": SHT4X}  # type: dict
 TYPES["BME680"] = BME680
 TYPES["BME688"] = BME688
 TYPES["SHTC3"] = SHTC3
+TYPES["TMP117"] = TMP117
 PROFILES = ("triangle", "sine", "ramp", "noise")
 
 # The board's cost of one I2C transaction beyond its bits on the wire. CircuitPython's espressif

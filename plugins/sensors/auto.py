@@ -18,6 +18,7 @@ KINDS = (
     "sht4x",
     "bme68x",
     "shtc3",
+    "tmp117",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified
