@@ -87,4 +87,10 @@ ROWS = (
     Row("tmp117", "TMP117", "TMP117", ("Temperature (C)",), (3,), (0x48, 0x49, 0x4A, 0x4B), (),
         {"temperature": 36.6}, {"Temperature (C)": lambda v: v["temperature"]}, {"Temperature (C)": 0.0078125},
         1, ("nack", "range", "reset"), "tmp117", "TODO"),
+    Row("mcp9600", "MCP9600", "MCP9600", ("Thermocouple temperature", "Ambient temperature", "Temperature delta"),
+        (3, 3, 3), tuple(range(0x60, 0x68)), (), {"temperature": 412.3, "ambient": 23.4},
+        {"Thermocouple temperature": lambda v: v["temperature"], "Ambient temperature": lambda v: v["ambient"],
+         "Temperature delta": lambda v: v["temperature"] - v["ambient"]},
+        {"Thermocouple temperature": 0.0625, "Ambient temperature": 0.0625, "Temperature delta": 0.0625},
+        3, ("nack", "range"), "mcp9600", "TODO"),
 )

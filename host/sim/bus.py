@@ -37,6 +37,7 @@ from .bme280 import BME280
 from .bme680 import BME680, BME688
 from .bmp3xx import BMP3XX
 from .max17048 import MAX17048
+from .mcp9600 import MCP9600
 from .sht4x import SHT4X
 from .shtc3 import SHTC3
 from .tmp117 import TMP117
@@ -46,6 +47,7 @@ TYPES["BME680"] = BME680
 TYPES["BME688"] = BME688
 TYPES["SHTC3"] = SHTC3
 TYPES["TMP117"] = TMP117
+TYPES["MCP9600"] = MCP9600
 PROFILES = ("triangle", "sine", "ramp", "noise")
 
 # The board's cost of one I2C transaction beyond its bits on the wire. CircuitPython's espressif
