@@ -89,12 +89,12 @@ class Device(Base):
     def _setup(self):
         sensor = self.sensor
         sensor.set_gas_heater(HEATER_C, HEATER_MS)  # res_heat_0, gas_wait_0, heater on, run_gas
-        sensor._write(0x75, [sensor._filter << 2])  # config: the driver's IIR filter
-        sensor._write(0x72, [sensor._humidity_oversample])  # ctrl_hum (applies at the ctrl_meas write)
-        send(self.sensor._i2c.i2c, self.address, self.force)  # the first measurement
+        sensor._write(0x75, bytes((sensor._filter << 2,)))  # config: the driver's IIR filter
+        sensor._write(0x72, bytes((sensor._humidity_oversample,)))  # ctrl_hum (applies at the ctrl_meas write)
+        send(getattr(sensor._i2c, "i2c"), self.address, self.force)  # the first measurement
 
     def sample(self, values):
-        i2c = self.sensor._i2c.i2c  # the driver's device's bus
+        i2c = getattr(self.sensor._i2c, "i2c")  # the driver's device's bus
         buf = read_into(i2c, self.address, STATUS, self.buf)
         status = buf[0]
         if not status & 0x80:

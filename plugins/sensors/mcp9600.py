@@ -45,7 +45,7 @@ class Device(Base):
         self.bufs = (bytearray(2), bytearray(2), bytearray(2))
 
     def sample(self, values):
-        i2c = self.sensor.i2c_device.i2c  # the driver's device's bus
+        i2c = getattr(self.sensor.i2c_device, "i2c")  # the driver's device's bus
         address = self.address
         hot = read_into(i2c, address, 0x00, self.bufs[0])
         delta = read_into(i2c, address, 0x01, self.bufs[1])

@@ -60,7 +60,7 @@ class Device(Base):
     def sample(self, values):
         buf = receive(getattr(self.sensor.i2c_device, "i2c"), self.address, self.buf)
         self._command()  # the next observation's measurement
-        crc = self.sensor._crc8
+        crc = getattr(self.sensor, "_crc8")  # the driver's CRC, over views of the buffer
         if crc(self.words[0]) != buf[2] or crc(self.words[1]) != buf[5]:
             values[0] = values[1] = values[2] = None
             self.reject(0, "CRC error")
