@@ -34,8 +34,10 @@ import time
 
 from . import FAULTS, Signal
 from .bme280 import BME280
+from .bme680 import BME680, BME688
 from .bmp3xx import BMP3XX
 from .max17048 import MAX17048
+from .mcp9600 import MCP9600
 from .sht4x import SHT4X
 from .veml7700 import VEML7700
 from .veml6075 import VEML6075
@@ -45,13 +47,16 @@ from .ism330 import ISM330
 from .lis3dh import LIS3DH
 from .lis2mdl import LIS2MDL
 from .nau7802 import NAU7802
+from .shtc3 import SHTC3
+from .tmp117 import TMP117
 
 TYPES = {"BME280": BME280, "BMP3XX": BMP3XX, "MAX17048": MAX17048, "SHT4X": SHT4X,
          "VEML7700": VEML7700, "VEML6075": VEML6075, "TSL2591": TSL2591, "VL53L1X": VL53L1X,
          "ISM330": ISM330,
          "LIS3DH": LIS3DH,
          "LIS2MDL": LIS2MDL,
-         "NAU7802": NAU7802}  # type: dict
+         "NAU7802": NAU7802, "BME680": BME680, "BME688": BME688, "SHTC3": SHTC3,
+         "TMP117": TMP117, "MCP9600": MCP9600}  # type: dict
 PROFILES = ("triangle", "sine", "ramp", "noise")
 
 # The board's cost of one I2C transaction beyond its bits on the wire. CircuitPython's espressif

@@ -24,6 +24,10 @@ KINDS = (
     "lis3dh",
     "lis2mdl",
     "nau7802",
+    "bme68x",
+    "shtc3",
+    "tmp117",
+    "mcp9600",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified

@@ -60,6 +60,7 @@ class Device:
     PARAMS: tuple = ()
     DIGITS: tuple = ()
     RANGES: tuple = ()  # (low, high) per parameter: the chip's physical range; outside it, or NaN, is a bad reading
+    LAG_S = 0.0  # > 0: each observation collects the conversion the one before started, this long before
 
     def __init__(self, i2c, address, say=None):
         self.i2c = i2c

@@ -34,6 +34,7 @@ class Device(Base):
     PARAMS = PARAMS
     DIGITS = DIGITS
     RANGES = ((0.0, 100.0), (-40.0, 125.0), (-40.0, 257.0))
+    LAG_S = 0.0083  # the measurement the previous observation started
 
     def __init__(self, i2c, address, say=None):
         Base.__init__(self, i2c, address, say)
