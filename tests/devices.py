@@ -62,4 +62,10 @@ ROWS = (
          "Temperature (F)": lambda v: _f(v["temperature"])},
         {"Humidity (%RH)": 0.002, "Temperature (C)": 0.003, "Temperature (F)": 0.005},
         2, ("nack", "crc", "range"), "sht4x", "TODO"),
+    Row("scd4x", "SCD4X", "SCD40", ("CO2 (PPM)", "Temperature (C)", "Humidity (%RH)"), (None, 3, 3), (0x62,), (),
+        {"co2": 1234.0, "temperature": 24.5, "humidity": 38.5},
+        {"CO2 (PPM)": lambda v: v["co2"], "Temperature (C)": lambda v: v["temperature"],
+         "Humidity (%RH)": lambda v: v["humidity"]},
+        {"CO2 (PPM)": 0.5, "Temperature (C)": 0.003, "Humidity (%RH)": 0.002},
+        2, ("nack", "crc", "range"), "scd4x", "TODO"),
 )

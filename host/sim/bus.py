@@ -37,8 +37,10 @@ from .bme280 import BME280
 from .bmp3xx import BMP3XX
 from .max17048 import MAX17048
 from .sht4x import SHT4X
+from .scd4x import SCD4X
 
 TYPES = {"BME280": BME280, "BMP3XX": BMP3XX, "MAX17048": MAX17048, "SHT4X": SHT4X}  # type: dict
+TYPES["SCD4X"] = SCD4X
 PROFILES = ("triangle", "sine", "ramp", "noise")
 
 # The board's cost of one I2C transaction beyond its bits on the wire. CircuitPython's espressif

@@ -34,6 +34,9 @@ class Device(Base):
     PARAMS = PARAMS
     DIGITS = DIGITS
     RANGES = ((0.0, 100.0), (-40.0, 125.0), (-40.0, 257.0))
+    GIVES = (("humidity", 0), ("temperature", 1))  # compensation for others (base.py)
+    RANK = 1
+    LAG = 1
 
     def __init__(self, i2c, address, say=None):
         Base.__init__(self, i2c, address, say)
