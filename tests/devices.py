@@ -68,4 +68,8 @@ ROWS = (
          "Humidity (%RH)": lambda v: v["humidity"]},
         {"CO2 (PPM)": 0.5, "Temperature (C)": 0.003, "Humidity (%RH)": 0.002},
         2, ("nack", "crc", "range"), "scd4x", "TODO"),
+    Row("sgp40", "SGP40", "SGP40", ("VOC Index",), (None,), (0x59,), (), {"sraw": 31000.0},
+        {"VOC Index": lambda v: 0},  # the algorithm's first 45 samples are 0 (see test_sgp40_* for the rest)
+        {"VOC Index": 0.5},
+        2, ("nack", "crc"), "sgp40", "TODO"),
 )

@@ -17,6 +17,7 @@ KINDS = (
     "bmp3xx",
     "sht4x",
     "scd4x",
+    "sgp40",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified
