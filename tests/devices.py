@@ -72,4 +72,10 @@ ROWS = (
         {"VOC Index": lambda v: 0},  # the algorithm's first 45 samples are 0 (see test_sgp40_* for the rest)
         {"VOC Index": 0.5},
         2, ("nack", "crc"), "sgp40", "TODO"),
+    Row("ens160", "ENS160", "ENS160", ("AQI", "TVOC", "ETOH", "eCO2", "Temp Comp", "Humidity Comp"),
+        (None, None, None, None, 3, 3), (0x53, 0x52), (), {"aqi": 3.0, "tvoc": 245.0, "eco2": 812.0},
+        {"AQI": lambda v: v["aqi"], "TVOC": lambda v: v["tvoc"], "ETOH": lambda v: v["tvoc"],
+         "eCO2": lambda v: v["eco2"], "Temp Comp": lambda v: 25.0, "Humidity Comp": lambda v: 50.0},
+        {"AQI": 0.5, "TVOC": 0.5, "ETOH": 0.5, "eCO2": 0.5, "Temp Comp": 0.016, "Humidity Comp": 0.002},
+        1, ("nack", "range"), "ens160", "TODO"),
 )

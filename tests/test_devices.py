@@ -457,13 +457,18 @@ def _run(devices, clock, seconds, step=1.0):
 def test_compensation_from_the_best_device_present_reaches_the_chips(qwiic):
     bus, i2c, clock = qwiic(("BME280", 0x77, {"temperature": 28.5, "humidity": 61.0, "pressure": 950.0}),
                             ("SGP40", None, None), ("SCD4X", None, {"temperature": 20.0, "humidity": 30.0}),
-                            ("SHT4X", None, {"temperature": 10.0, "humidity": 20.0}))
+                            ("SHT4X", None, {"temperature": 10.0, "humidity": 20.0}), ("ENS160", None, None))
     found, app = find(i2c)
     assert "[I] SGP40 takes temperature and humidity from BME280" in app.said, app.said
+    assert "[I] ENS160 takes temperature and humidity from BME280" in app.said
     assert "[I] SCD40 takes pressure from BME280" in app.said
     _run(found, clock, 12.0)
     rh, celsius = bus.get(0x59).given
     assert rh == pytest.approx(61.0, abs=0.002) and celsius == pytest.approx(28.5, abs=0.003)
+    rh, celsius = bus.get(0x53).given
+    assert rh == pytest.approx(61.0, abs=0.002) and celsius == pytest.approx(28.5, abs=0.016)
+    ens = [d for d in found if d.address == 0x53][0]
+    assert values_of(ens)["Temp Comp"] == pytest.approx(28.5, abs=0.016)  # the chip says what it used
     assert bus.get(0x62).pressure_hpa == 950
     # without the BME280: humidity and temperature from the SHT4x, pressure from a BMP3xx
     bus, i2c, clock = qwiic(("BMP3XX", 0x77, {"pressure": 1002.4}), ("SGP40", None, None),

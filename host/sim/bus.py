@@ -39,10 +39,12 @@ from .max17048 import MAX17048
 from .sht4x import SHT4X
 from .scd4x import SCD4X
 from .sgp40 import SGP40
+from .ens160 import ENS160
 
 TYPES = {"BME280": BME280, "BMP3XX": BMP3XX, "MAX17048": MAX17048, "SHT4X": SHT4X}  # type: dict
 TYPES["SCD4X"] = SCD4X
 TYPES["SGP40"] = SGP40
+TYPES["ENS160"] = ENS160
 PROFILES = ("triangle", "sine", "ramp", "noise")
 
 # The board's cost of one I2C transaction beyond its bits on the wire. CircuitPython's espressif

@@ -18,6 +18,7 @@ KINDS = (
     "sht4x",
     "scd4x",
     "sgp40",
+    "ens160",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified
