@@ -78,4 +78,10 @@ ROWS = (
          "eCO2": lambda v: v["eco2"], "Temp Comp": lambda v: 25.0, "Humidity Comp": lambda v: 50.0},
         {"AQI": 0.5, "TVOC": 0.5, "ETOH": 0.5, "eCO2": 0.5, "Temp Comp": 0.016, "Humidity Comp": 0.002},
         1, ("nack", "range"), "ens160", "TODO"),
+    Row("scd30", "SCD30", "SCD30", ("CO2 (PPM)", "Temperature (C)", "Humidity (%RH)"), (None, 3, 3), (0x61,), (),
+        {"co2": 987.0, "temperature": 21.75, "humidity": 52.5},
+        {"CO2 (PPM)": lambda v: v["co2"], "Temperature (C)": lambda v: v["temperature"],
+         "Humidity (%RH)": lambda v: v["humidity"]},
+        {"CO2 (PPM)": 0.5, "Temperature (C)": 1e-4, "Humidity (%RH)": 1e-4},
+        2, ("nack", "crc", "range"), "scd30", "TODO"),
 )

@@ -230,16 +230,14 @@ def test_a_sine_profile_is_followed_observation_by_observation(qwiic, row):
         return
     param = following[0]
     compared = 0
-    taken = []
     for step in range(1, 6):
         clock.advance(1.7)
         device.read(step * 1700)
         now = clock.ns / 1e9
-        taken.append(getattr(sim, "taken_s", None))
-        if hasattr(sim, "taken_s"):  # a chip measuring on its own schedule says when the reading it handed out was taken
-            if step <= device.LAG or taken[-1 - device.LAG] is None:
+        if hasattr(sim, "taken_s"):  # a chip measuring on its own schedule says when the reading read out was taken
+            if sim.taken_s is None:
                 continue
-            now = taken[-1 - device.LAG]
+            now = sim.taken_s
         elif step <= device.LAG:  # the reading was started by an earlier observation
             continue
         else:

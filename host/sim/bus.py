@@ -40,11 +40,13 @@ from .sht4x import SHT4X
 from .scd4x import SCD4X
 from .sgp40 import SGP40
 from .ens160 import ENS160
+from .scd30 import SCD30
 
 TYPES = {"BME280": BME280, "BMP3XX": BMP3XX, "MAX17048": MAX17048, "SHT4X": SHT4X}  # type: dict
 TYPES["SCD4X"] = SCD4X
 TYPES["SGP40"] = SGP40
 TYPES["ENS160"] = ENS160
+TYPES["SCD30"] = SCD30
 PROFILES = ("triangle", "sine", "ramp", "noise")
 
 # The board's cost of one I2C transaction beyond its bits on the wire. CircuitPython's espressif

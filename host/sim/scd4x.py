@@ -38,10 +38,16 @@ class SCD4X(SensirionDevice):
         self.buffer = None  # the reading not yet read out (bytes)
         self.single_at = None  # a single shot's (ready at, CO2 too)
         self.taken_s = None  # when the reading last read out was taken
+        self._handed = None  # ... and the one a pending reply holds
         self.pressure_hpa = 0
         self.altitude_m = 0
         self.offset = int(4.0 * 65535 / 175)
         self.asc = 1
+
+    def delivered(self):
+        if self._handed is not None:  # a reading was read out
+            self.taken_s = self._handed
+            self._handed = None
 
     def _reading(self, t, co2=True):
         c = int(round(self.value_at("co2", t))) if co2 else 0
@@ -63,10 +69,11 @@ class SCD4X(SensirionDevice):
         self._update(now)
         if self.mode != "idle" and cmd not in PERIODIC_CMDS:
             raise nack(self.NAME, "0x%04x is not taken while measuring" % cmd)
+        self._handed = None
         if cmd == 0xEC05:  # read_measurement
             if self.buffer is None:
                 return 0.001, None
-            (data, self.taken_s), self.buffer = self.buffer, None
+            (data, self._handed), self.buffer = self.buffer, None
             return 0.001, data
         if cmd == 0xE4B8:  # get_data_ready_status
             return 0.001, words(0x0006 if self.buffer is not None else 0x0000)

@@ -68,7 +68,11 @@ class SensirionDevice(RegisterDevice):
         if reply is None or now < reply[0] - 1e-6:
             raise nack(self.NAME, "no reply ready")
         self._reply = None
+        self.delivered()
         return (reply[1] + bytes(max(0, n - len(reply[1]))))[:n]
+
+    def delivered(self):
+        """A reply was read out (a subclass notes which reading it was)."""
 
     def command(self, cmd, args, now):
         raise nack(self.NAME, "unknown command 0x%04x" % cmd)

@@ -19,6 +19,7 @@ KINDS = (
     "scd4x",
     "sgp40",
     "ens160",
+    "scd30",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified
