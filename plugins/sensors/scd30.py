@@ -49,6 +49,7 @@ class Device(Base):
         self.buf = bytearray(18)
         self.ready = memoryview(self.buf)[0:3]
         self.four = bytearray(4)
+        self.pair = bytearray(2)  # a word, for its CRC: no slicing per read
         self.asked = None  # READY or READ: the command whose reply the next observation reads
 
     def sample(self, values):
@@ -56,7 +57,7 @@ class Device(Base):
         asked = self.asked
         if asked is READY:
             buf = receive(bus, self.address, self.ready)
-            if self.sensor._crc8(buf[0:2]) != buf[2]:
+            if not self._crc_ok(buf, 0):
                 self._bad(values)
             elif buf[1] == 1:
                 send(bus, self.address, READ)
@@ -68,6 +69,12 @@ class Device(Base):
         send(bus, self.address, READY)
         self.asked = READY
 
+    def _crc_ok(self, buf, i):
+        pair = self.pair
+        pair[0] = buf[i]
+        pair[1] = buf[i + 1]
+        return self.sensor._crc8(pair) == buf[i + 2]
+
     def _bad(self, values):
         values[0] = values[1] = values[2] = None
         self.reject(0, "CRC error")
@@ -76,10 +83,8 @@ class Device(Base):
 
     def _convert(self, values):
         buf = self.buf
-        crc = self.sensor._crc8
-        view = memoryview(buf)
         for i in range(0, 18, 3):
-            if crc(view[i:i + 2]) != buf[i + 2]:
+            if not self._crc_ok(buf, i):
                 self._bad(values)
                 return
         four = self.four

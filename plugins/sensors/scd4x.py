@@ -56,8 +56,7 @@ class Device(Base):
             self.sensor = SCD4X(self.i2c, self.address)  # at boot: stops a running measurement (500 ms)
             self.bus = getattr(self.sensor.i2c_device, "i2c")  # the driver's device's bus
             self.buf = bytearray(9)
-            view = memoryview(self.buf)
-            self.words = (view[0:2], view[3:5], view[6:8])  # each word, for its CRC: no slicing per read
+            self.pair = bytearray(2)  # a word, for its CRC: no slicing per read
             self.command = bytearray(5)
             self.word = bytearray(2)
             self.hpa = 0
@@ -105,11 +104,15 @@ class Device(Base):
         send(self.bus, self.address, command)
         self.hpa = hpa
 
+    def _crc_ok(self, buf, i):
+        pair = self.pair
+        pair[0] = buf[i]
+        pair[1] = buf[i + 1]
+        return self.sensor._crc8(pair) == buf[i + 2]
+
     def _convert(self, values):
         buf = self.buf
-        crc = self.sensor._crc8
-        words = self.words
-        if crc(words[0]) != buf[2] or crc(words[1]) != buf[5] or crc(words[2]) != buf[8]:
+        if not (self._crc_ok(buf, 0) and self._crc_ok(buf, 3) and self._crc_ok(buf, 6)):
             values[0] = values[1] = values[2] = None
             self.reject(0, "CRC error")
             self.reject(1, "CRC error")
