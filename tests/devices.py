@@ -154,6 +154,28 @@ ROWS = (
          "Temperature delta": lambda v: v["temperature"] - v["ambient"]},
         {"Thermocouple temperature": 0.0625, "Ambient temperature": 0.0625, "Temperature delta": 0.0625},
         3, ("nack", "range"), "mcp9600", "TODO"),
+    Row("scd4x", "SCD4X", "SCD40", ("CO2 (PPM)", "Temperature (C)", "Humidity (%RH)"), (None, 3, 3), (0x62,), (),
+        {"co2": 1234.0, "temperature": 24.5, "humidity": 38.5},
+        {"CO2 (PPM)": lambda v: v["co2"], "Temperature (C)": lambda v: v["temperature"],
+         "Humidity (%RH)": lambda v: v["humidity"]},
+        {"CO2 (PPM)": 0.5, "Temperature (C)": 0.003, "Humidity (%RH)": 0.002},
+        2, ("nack", "crc", "range"), "scd4x", "TODO"),
+    Row("sgp40", "SGP40", "SGP40", ("VOC Index",), (None,), (0x59,), (), {"sraw": 31000.0},
+        {"VOC Index": lambda v: 0},  # the algorithm's first 45 samples are 0 (see test_sgp40_* for the rest)
+        {"VOC Index": 0.5},
+        2, ("nack", "crc"), "sgp40", "TODO"),
+    Row("ens160", "ENS160", "ENS160", ("AQI", "TVOC", "ETOH", "eCO2", "Temp Comp", "Humidity Comp"),
+        (None, None, None, None, 3, 3), (0x53, 0x52), (), {"aqi": 3.0, "tvoc": 245.0, "eco2": 812.0},
+        {"AQI": lambda v: v["aqi"], "TVOC": lambda v: v["tvoc"], "ETOH": lambda v: v["tvoc"],
+         "eCO2": lambda v: v["eco2"], "Temp Comp": lambda v: 25.0, "Humidity Comp": lambda v: 50.0},
+        {"AQI": 0.5, "TVOC": 0.5, "ETOH": 0.5, "eCO2": 0.5, "Temp Comp": 0.016, "Humidity Comp": 0.002},
+        1, ("nack", "range"), "ens160", "TODO"),
+    Row("scd30", "SCD30", "SCD30", ("CO2 (PPM)", "Temperature (C)", "Humidity (%RH)"), (None, 3, 3), (0x61,), (),
+        {"co2": 987.0, "temperature": 21.75, "humidity": 52.5},
+        {"CO2 (PPM)": lambda v: v["co2"], "Temperature (C)": lambda v: v["temperature"],
+         "Humidity (%RH)": lambda v: v["humidity"]},
+        {"CO2 (PPM)": 0.5, "Temperature (C)": 1e-4, "Humidity (%RH)": 1e-4},
+        2, ("nack", "crc", "range"), "scd30", "TODO"),
 )
 
 

@@ -113,6 +113,8 @@ def test_a_killed_run_leaves_no_root_folder_behind(tmp_path):
     assert wait_for(lambda: roots(tmp) == [], timeout=TIMEOUT), roots(tmp)
 
 
+from host.sim.bus import TYPES  # noqa: E402  (every simulator the bus file takes, whoever added it)
+
 DEVICE_OK = {"type": "MAX17048", "address": "0x36", "values": {"voltage": 4.1}}
 
 

@@ -28,6 +28,10 @@ KINDS = (
     "shtc3",
     "tmp117",
     "mcp9600",
+    "scd4x",
+    "sgp40",
+    "ens160",
+    "scd30",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified
@@ -66,6 +70,8 @@ def find(app, i2c):
     _name_duplicates(found)
     for device in found:
         app.info("found " + device.section.name + " at " + hex(device.address))
+    from plugins.sensors.base import connect
+    connect(found, app.info)  # compensation across devices: who gives whom temperature, humidity, pressure
     return found
 
 
@@ -205,6 +211,8 @@ def rescan(app):
     for key in old:
         app.info("gone: " + old[key][1].section.name + " at " + hex(key[1]))
     app.devices = devices
+    from plugins.sensors.base import connect
+    connect([d for _, d in devices])  # the devices kept are the ones running: point them at each other
     if changed:
         app.observation = Observation([app.general] + [d.section for _, d in app.devices])
         for _, output in app.outputs:

@@ -7,6 +7,20 @@
 #              risk 0 is a register read, 1 a read some other chip could mind, 2 a command write.
 #              A probe that answers False rules the device out; plugins/sensors/auto.py runs them.
 #   Device     a class below Device with NAME, PARAMS, DIGITS, RANGES and start()/sample().
+#
+# Compensation across devices (as the original: a gas sensor is told the air's temperature and
+# humidity, a CO2 sensor the air pressure). A device that measures them says which of its
+# parameters holds each in GIVES, as (what, index) with what "temperature" (C), "humidity" (%RH) or
+# "pressure" (Pa), and RANK (lower is preferred: BME280 0, SHT4x 1, SCD4x 2). A device that wants
+# them names them in NEEDS. connect(devices), run by sensors.auto after each scan, points each
+# NEEDS at the best device present; in sample(), self.given("temperature") is that device's latest
+# value (None when there is none, or it failed, or is unplugged): the device keeps what it had.
+#
+# Timing, for the tests and for readers: LAG is how many observations a reading is collected after
+# it was started (a command sent in one cycle, its result read in the next: 1); PERIOD_MS, for a
+# chip that measures on its own schedule, the time between its readings (the first comes one
+# period after start()); LAG_S, the time a conversion started in one cycle needs before the next can
+# collect it. self.now is the observation's ticks_ms, for a device that times its chip.
 # (Comments, not docstrings: MicroPython keeps docstrings on the heap.)
 from adafruit_ticks import ticks_add, ticks_diff
 from core.observation import Section
@@ -61,9 +75,16 @@ class Device:
     DIGITS: tuple = ()
     RANGES: tuple = ()  # (low, high) per parameter: the chip's physical range; outside it, or NaN, is a bad reading
     LAG_S = 0.0  # > 0: each observation collects the conversion the one before started, this long before
+    GIVES: tuple = ()  # ((what, parameter index), ...): what this device can give others (see above)
+    RANK = 9
+    NEEDS: tuple = ()  # what this device is given by others, if present
+    LAG = 0
+    PERIOD_MS = 0
 
     def __init__(self, i2c, address, say=None):
         self.i2c = i2c
+        self.sources = {}  # what -> (device, parameter index), set by connect()
+        self.now = 0
         self.address = address
         self.say = say or _quiet
         self.section = Section(self.NAME, self.PARAMS, self.DIGITS)
@@ -72,6 +93,13 @@ class Device:
         self.retry_at = 0
         self.backoff = 0
         self.start()
+
+    def given(self, what):
+        # The latest value of `what` from the device connect() chose, or None.
+        source = self.sources.get(what)
+        if source is None or source[0].lost:
+            return None
+        return source[0].section.values[source[1]]
 
     def start(self):
         # Set the chip up (after identification): at boot and when it answers again after an unplug.
@@ -82,6 +110,7 @@ class Device:
         raise NotImplementedError
 
     def read(self, now):
+        self.now = now
         values = self.section.values
         if self.lost:
             if ticks_diff(now, self.retry_at) < 0:
@@ -125,3 +154,27 @@ class Device:
         else:
             self.backoff = self.backoff * 2 if self.backoff < MAX_RETRY_MS // 2 else MAX_RETRY_MS
         self.retry_at = ticks_add(now, self.backoff)
+
+
+def connect(devices, say=None):
+    # Point each device's NEEDS at the best-ranked other device that GIVES it; say who gives what.
+    for device in devices:
+        sources = {}
+        for what in device.NEEDS:
+            best = None
+            for other in devices:
+                if other is device:
+                    continue
+                for gives, index in other.GIVES:
+                    if gives == what and (best is None or other.RANK < best[0].RANK):
+                        best = (other, index)
+            if best is not None:
+                sources[what] = best
+        device.sources = sources
+        if say and device.NEEDS:
+            told = {}
+            for what in device.NEEDS:
+                name = sources[what][0].section.name if what in sources else "nothing present"
+                told[name] = told.get(name, "") + (" and " if name in told else "") + what
+            for name in told:
+                say(device.section.name + " takes " + told[name] + " from " + name)

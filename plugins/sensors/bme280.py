@@ -62,6 +62,8 @@ class Device(Base):
     DIGITS = DIGITS
     RANGES = ((0.0, 100.0), (-40.0, 185.0), (-40.0, 85.0), (30000.0, 110000.0), (-700.0, 9200.0),
               (-2300.0, 30200.0))
+    GIVES = (("temperature", 2), ("humidity", 0), ("pressure", 3))  # compensation for others (base.py)
+    RANK = 0
 
     def start(self):
         from adafruit_bme280.basic import Adafruit_BME280_I2C

@@ -70,6 +70,7 @@ class Device(Base):
     DIGITS = DIGITS
     RANGES = ((0.0, 100.0), (-40.0, 85.0), (30000.0, 110000.0), (0.0, 1.0e9), (0, 255))
     LAG_S = MEASURE_S  # a reading is the measurement the previous observation started
+    LAG = 1
 
     def __init__(self, i2c, address, say=None):
         Base.__init__(self, i2c, address, say)

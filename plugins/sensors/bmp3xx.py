@@ -53,6 +53,8 @@ class Device(Base):
     PARAMS = PARAMS
     DIGITS = DIGITS
     RANGES = ((-40.0, 85.0), (30000.0, 125000.0))
+    GIVES = (("pressure", 1),)  # compensation for others (base.py)
+    RANK = 1
 
     def start(self):
         from adafruit_bmp3xx import BMP3XX_I2C

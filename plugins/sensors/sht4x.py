@@ -35,6 +35,9 @@ class Device(Base):
     DIGITS = DIGITS
     RANGES = ((0.0, 100.0), (-40.0, 125.0), (-40.0, 257.0))
     LAG_S = 0.0083  # the measurement the previous observation started
+    GIVES = (("humidity", 0), ("temperature", 1))  # compensation for others (base.py)
+    RANK = 1
+    LAG = 1
 
     def __init__(self, i2c, address, say=None):
         Base.__init__(self, i2c, address, say)

@@ -40,6 +40,7 @@ class Device(Base):
     DIGITS = DIGITS
     RANGES = ((0.0, 100.0), (-40.0, 125.0), (-40.0, 257.0))
     LAG_S = 0.0121  # the measurement the previous observation started
+    LAG = 1
 
     def __init__(self, i2c, address, say=None):
         Base.__init__(self, i2c, address, say)
