@@ -18,7 +18,8 @@ A row:
                 read count once) for one observation; the plugin may use at most 1.5 times that
     faults      the simulator faults the row is tested with
     stemma      adafruit-stemma-detect's chip module name for it (its verdict must agree); None where it
-                has no probe for the chip (then none of its probes may claim the simulated chip)
+                has no probe for the chip (then none of its probes may claim the simulated chip); a tuple
+                where its probes cannot tell the chip from others and each says POSSIBLE (LPS22HB, LPS35HW)
     onoff       TODO: per-parameter on/off, once the menu branch's schema has it
 """
 
@@ -176,6 +177,16 @@ ROWS = (
          "Humidity (%RH)": lambda v: v["humidity"]},
         {"CO2 (PPM)": 0.5, "Temperature (C)": 1e-4, "Humidity (%RH)": 1e-4},
         2, ("nack", "crc", "range"), "scd30", "TODO"),
+    Row("lps22", "LPS22HB", "LPS22HB", ("Temperature (C)", "Pressure (hPa)"), (3, 3), (0x5D, 0x5C), (),
+        {"temperature": 19.37, "pressure": 1008.4},
+        {"Temperature (C)": lambda v: v["temperature"], "Pressure (hPa)": lambda v: v["pressure"]},
+        {"Temperature (C)": 0.01, "Pressure (hPa)": 1 / 4096.0},
+        1, ("nack", "range", "reset"), ("lps2x", "lps35hw"), "TODO"),  # stemma: the same WHO_AM_I
+    Row("lps22", "LPS22HH", "LPS22HH", ("Temperature (C)", "Pressure (hPa)"), (3, 3), (0x5D, 0x5C), (),
+        {"temperature": -7.25, "pressure": 871.3},
+        {"Temperature (C)": lambda v: v["temperature"], "Pressure (hPa)": lambda v: v["pressure"]},
+        {"Temperature (C)": 0.01, "Pressure (hPa)": 1 / 4096.0},
+        1, ("nack", "range", "reset"), None, "TODO"),  # stemma: no probe claims WHO_AM_I 0xB3
 )
 
 

@@ -365,14 +365,19 @@ def test_adafruit_stemma_detect_agrees_on_every_simulated_device(qwiic):
     known = {chip.name: chip.addresses for chip in chips}
     best = {chip.name: chip.probe_confidence for chip in chips}  # some probes can only say POSSIBLE (VEML7700)
     for row in ROWS:
+        # a tuple: Adafruit's probes cannot tell these chips apart, each says POSSIBLE (LPS22HB and LPS35HW)
+        names = row.stemma if isinstance(row.stemma, tuple) else (row.stemma,) * (row.stemma is not None)
+        level = Confidence.POSSIBLE if isinstance(row.stemma, tuple) else best.get(row.stemma)
         for address in row.addresses:
-            if row.stemma is not None and address not in known[row.stemma]:
+            if names and address not in known[names[0]]:
                 continue  # Adafruit's probe does not look there (the SHT4x's 0x45, 0x46)
             bus, i2c, _ = qwiic((row.sim, address, None))
             theirs = [d for d in stemma_detect.scan(i2c, chips) if d.address == address and
-                      d.confidence in (Confidence.MATCH, best.get(row.stemma))]
+                      d.confidence in (Confidence.MATCH, level)]
+            if isinstance(row.stemma, tuple):  # its strongest signatures only (a BH1750 guess at 0x5C is weaker)
+                theirs = [d for d in theirs if d.score == max(e.score for e in theirs)]
             found, app = find(i2c)
-            assert [d.family for d in theirs] == [row.stemma] * (row.stemma is not None), (row.kind, hex(address), theirs)
+            assert sorted(d.family for d in theirs) == sorted(names), (row.kind, hex(address), theirs)
             assert [d.section.name for d in found] == [row.name]
 
 

@@ -32,6 +32,7 @@ KINDS = (
     "sgp40",
     "ens160",
     "scd30",
+    "lps22",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified
