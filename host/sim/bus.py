@@ -49,6 +49,7 @@ from .lis2mdl import LIS2MDL
 from .nau7802 import NAU7802
 from .shtc3 import SHTC3
 from .tmp117 import TMP117
+from .as7341 import AS7341
 
 TYPES = {"BME280": BME280, "BMP3XX": BMP3XX, "MAX17048": MAX17048, "SHT4X": SHT4X,
          "VEML7700": VEML7700, "VEML6075": VEML6075, "TSL2591": TSL2591, "VL53L1X": VL53L1X,
@@ -56,7 +57,7 @@ TYPES = {"BME280": BME280, "BMP3XX": BMP3XX, "MAX17048": MAX17048, "SHT4X": SHT4
          "LIS3DH": LIS3DH,
          "LIS2MDL": LIS2MDL,
          "NAU7802": NAU7802, "BME680": BME680, "BME688": BME688, "SHTC3": SHTC3,
-         "TMP117": TMP117, "MCP9600": MCP9600}  # type: dict
+         "TMP117": TMP117, "MCP9600": MCP9600, "AS7341": AS7341}  # type: dict
 PROFILES = ("triangle", "sine", "ramp", "noise")
 
 # The board's cost of one I2C transaction beyond its bits on the wire. CircuitPython's espressif

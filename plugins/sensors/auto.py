@@ -28,6 +28,7 @@ KINDS = (
     "shtc3",
     "tmp117",
     "mcp9600",
+    "as7341",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified
