@@ -187,8 +187,32 @@ ROWS = (
         {"Temperature (C)": lambda v: v["temperature"], "Pressure (hPa)": lambda v: v["pressure"]},
         {"Temperature (C)": 0.01, "Pressure (hPa)": 1 / 4096.0},
         1, ("nack", "range", "reset"), None, "TODO"),  # stemma: no probe claims WHO_AM_I 0xB3
+    Row("as7341", "AS7341", "AS7341", ("F1 415nm (counts)", "F2 445nm (counts)", "F3 480nm (counts)",
+        "F4 515nm (counts)", "F5 555nm (counts)", "F6 590nm (counts)", "F7 630nm (counts)", "F8 680nm (counts)",
+        "Clear (counts)", "NIR (counts)"), (None,) * 10, (0x39,), (),
+        {"f1": 0.25, "f2": 0.6, "f3": 0.75, "f4": 0.9, "f5": 1.1, "f6": 1.25, "f7": 1.05, "f8": 0.5, "clear": 2.0,
+         "nir": 0.4},
+        {"F1 415nm (counts)": lambda v: _as7341(v["f1"]),
+         "F2 445nm (counts)": lambda v: _as7341(v["f2"]),
+         "F3 480nm (counts)": lambda v: _as7341(v["f3"]),
+         "F4 515nm (counts)": lambda v: _as7341(v["f4"]),
+         "F5 555nm (counts)": lambda v: _as7341(v["f5"]),
+         "F6 590nm (counts)": lambda v: _as7341(v["f6"]),
+         "F7 630nm (counts)": lambda v: _as7341(v["f7"]),
+         "F8 680nm (counts)": lambda v: _as7341(v["f8"]),
+         "Clear (counts)": lambda v: _as7341(v["clear"]),
+         "NIR (counts)": lambda v: _as7341(v["nir"])},
+        {"F1 415nm (counts)": 1, "F2 445nm (counts)": 1, "F3 480nm (counts)": 1, "F4 515nm (counts)": 1,
+         "F5 555nm (counts)": 1, "F6 590nm (counts)": 1, "F7 630nm (counts)": 1, "F8 680nm (counts)": 1,
+         "Clear (counts)": 1, "NIR (counts)": 1},
+        5, ("nack", "range", "reset"), "as7341", "TODO"),  # min 5: STATUS2, the 13-byte burst, SMUX RAM, SMUXEN, SP_EN
 )
 
 
 def _nau7802_code(microvolts):
     return microvolts * 1e-6 * 128 / 3.0 * (1 << 23)  # gain 128, LDO 3.0 V: Weight is ADC counts
+
+
+def _as7341(basic):
+    # counts from basic counts at gain 128x and 18 x 1000 x 2.78 us (the plugin's set-up), as the simulator makes them
+    return round(basic * 128.0 * 18 * 1000 * 2.78e-3)

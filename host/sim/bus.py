@@ -54,6 +54,7 @@ from .sgp40 import SGP40
 from .ens160 import ENS160
 from .scd30 import SCD30
 from .lps22 import LPS22HB, LPS22HH
+from .as7341 import AS7341
 
 TYPES = {"BME280": BME280, "BMP3XX": BMP3XX, "MAX17048": MAX17048, "SHT4X": SHT4X,
          "VEML7700": VEML7700, "VEML6075": VEML6075, "TSL2591": TSL2591, "VL53L1X": VL53L1X,
@@ -62,7 +63,8 @@ TYPES = {"BME280": BME280, "BMP3XX": BMP3XX, "MAX17048": MAX17048, "SHT4X": SHT4
          "LIS2MDL": LIS2MDL,
          "NAU7802": NAU7802, "BME680": BME680, "BME688": BME688, "SHTC3": SHTC3,
          "TMP117": TMP117, "MCP9600": MCP9600, "SCD4X": SCD4X, "SGP40": SGP40, "ENS160": ENS160,
-         "SCD30": SCD30, "LPS22HB": LPS22HB, "LPS22HH": LPS22HH}  # type: dict
+         "SCD30": SCD30, "LPS22HB": LPS22HB, "LPS22HH": LPS22HH,
+         "AS7341": AS7341}  # type: dict
 PROFILES = ("triangle", "sine", "ramp", "noise")
 
 # The board's cost of one I2C transaction beyond its bits on the wire. CircuitPython's espressif

@@ -33,6 +33,7 @@ KINDS = (
     "ens160",
     "scd30",
     "lps22",
+    "as7341",
 )
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified
