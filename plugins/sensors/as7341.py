@@ -66,6 +66,7 @@ class Device(Base):
     DIGITS = DIGITS
     RANGES = ((0, 65535),) * 10
     LAG_S = 0.051  # the pass the previous observation started (50 ms)
+    LAG = 1
 
     def __init__(self, i2c, address, say=None):
         Base.__init__(self, i2c, address, say)
