@@ -22,17 +22,6 @@ def _chip_id(i2c, address):
 PROBES = ((80, 0, _chip_id),)
 
 
-class _Sample:
-    # What the driver's acceleration property needs, answered from one burst read.
-    def __init__(self):
-        self.buf = bytearray(14)
-        self.out = memoryview(self.buf)[8:14]
-        self.range = 0
-
-    def _read_register(self, register, length):
-        return self.out
-
-
 class Device(Base):
     NAME = NAME
     PARAMS = PARAMS
@@ -43,8 +32,20 @@ class Device(Base):
         import adafruit_lis3dh
         # checks WHO_AM_I, reboots, 400 Hz, all axes, high resolution, block data update
         self.sensor = adafruit_lis3dh.LIS3DH_I2C(self.i2c, address=self.address)
-        self.shim = _Sample()
-        self.compute = getattr(type(self.sensor), "acceleration").fget  # the driver's maths, on the shim
+
+        class Sample(adafruit_lis3dh.LIS3DH_I2C):
+            # The driver answering its acceleration maths from one burst read: its range and output
+            # registers are plain values here. (A property's fget would be simpler; MicroPython has none.)
+            range = 0
+
+            def __init__(self):
+                self.buf = bytearray(14)
+                self.out = memoryview(self.buf)[8:14]
+
+            def _read_register(self, register, length):
+                return self.out
+
+        self.shim = Sample()
         self.milli_g = 1000.0 / adafruit_lis3dh.STANDARD_GRAVITY
 
     def _configure(self):
@@ -68,7 +69,7 @@ class Device(Base):
             self._configure()
             return
         shim.range = (buf[3] >> 4) & 0x03  # CTRL_REG4 FS
-        x, y, z = self.compute(shim)
+        x, y, z = shim.acceleration
         k = self.milli_g
         values[0] = x * k
         values[1] = y * k

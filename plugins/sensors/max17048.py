@@ -29,12 +29,19 @@ class Device(Base):
 
     def start(self):
         from adafruit_max1704x import MAX17048
-        self.sensor = sensor = MAX17048(self.i2c, self.address)
-        cls = type(sensor)
-        self.volts = getattr(cls, "cell_voltage").fget  # the driver's maths, run on the shim
-        self.percent = getattr(cls, "cell_percent").fget
-        self.rate = getattr(cls, "charge_rate").fget
-        self.shim = _Words()
+
+        class Words(MAX17048):
+            # The driver with its register words as plain values, filled from the two reads: its
+            # properties' maths run on them. (A property's fget would be simpler; MicroPython has none.)
+            _cell_voltage = 0
+            _cell_SOC = 0
+            _cell_crate = 0
+
+            def __init__(self):
+                pass
+
+        self.sensor = MAX17048(self.i2c, self.address)
+        self.shim = Words()
         self.cells = bytearray(4)
         self.crate = bytearray(2)
 
@@ -47,13 +54,6 @@ class Device(Base):
         shim._cell_SOC = cells[2] << 8 | cells[3]
         rate = crate[0] << 8 | crate[1]
         shim._cell_crate = rate - 0x10000 if rate & 0x8000 else rate
-        values[0] = self.volts(shim)
-        values[1] = self.percent(shim)
-        values[2] = self.rate(shim)
-
-
-class _Words:
-    # The driver's register words, as its properties' maths reads them, from the two reads.
-    _cell_voltage = 0
-    _cell_SOC = 0
-    _cell_crate = 0
+        values[0] = shim.cell_voltage
+        values[1] = shim.cell_percent
+        values[2] = shim.charge_rate
