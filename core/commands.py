@@ -238,8 +238,19 @@ def _devices(app):
     if not app.devices:
         app.info("no devices")
     for task, device in app.devices:
-        state = "disabled" if task.disabled else "ok"
-        app.info("  " + device.section.name + " at " + hex(device.address) + ": " + state)
+        state = "disabled" if task.disabled else "not answering" if getattr(device, "lost", False) else "ok"
+        bad = getattr(device, "bad", 0)
+        app.info("  " + device.section.name + " at " + hex(device.address) + ": " + state
+                 + ("; " + str(bad) + " bad readings" if bad else ""))
+
+
+def _devices_scan(app):
+    __import__("plugins.sensors.auto")
+    try:
+        sys.modules["plugins.sensors.auto"].rescan(app)
+    finally:
+        from core.app import release
+        release(("plugins.sensors.auto",))
 
 
 def _settings(app, arg=""):
@@ -374,7 +385,7 @@ def _asking(question, fn):
 
 
 COMMANDS = {"help": _help, "log-now": _log_now, "log-rate": _log_rate, "heap": _heap, "uptime": _uptime,
-            "devices": _devices, "settings": _settings, "clear-settings": _clear_settings,
+            "devices": _devices, "devices scan": _devices_scan, "settings": _settings, "clear-settings": _clear_settings,
             "clear-settings-forced": _erase, "version": _version, "about": _about, "device-id": _device_id,
             "systime": _systime, "sdcard": _sdcard, "wifi": _wifi, "save-settings": _save_settings,
             "json-settings": _json_settings, "restart": _asking("Restart the device?", _restart_now),
@@ -385,7 +396,7 @@ COMMANDS = {"help": _help, "log-now": _log_now, "log-rate": _log_rate, "heap": _
                                      _factory_now)}
 HELP = {"help": "list the quick commands", "log-now": "take an observation now",
         "log-rate": "measured log rate and missed ticks", "heap": "free and used heap",
-        "uptime": "time since start", "devices": "devices found",
+        "uptime": "time since start", "devices": "devices found", "devices scan": "scan the I2C bus again",
         "settings": "every setting, its value and where it came from (!settings json: as datalogger.json)",
         "clear-settings": "erase the saved settings (NVM), after y/n", "clear-settings-forced": "the same, no prompt",
         "version": "firmware version", "about": "the system's about page", "device-id": "this board's ID",

@@ -45,12 +45,12 @@ def check_updates(standin, before, logger):
         assert list(update["state"]) == ["reported"]
         assert update["clientToken"]
         assert set(reported) == {"General", "MAX17048", "BME280"}
-        assert reported["BME280"]["TemperatureC"] == 21.5 and reported["MAX17048"]["Voltage (V)"] == 4.1
+        assert reported["BME280"]["TemperatureC"] == 21.502 and reported["MAX17048"]["Voltage (V)"] == 4.1
         assert str(reported["General"]["Time (millis)"]) in console  # the same observation as the console's line (the column named by "ms since start", as the original)
     versions = [u["version"] for u in updates]
     assert versions == sorted(versions)
     document = standin.document(THING)
-    assert document["state"]["reported"]["BME280"]["Humidity"] == 45.0
+    assert document["state"]["reported"]["BME280"]["Humidity"] == 45.001
 
 
 def test_seed_block_and_card_files_update_the_shadow(aws_standin, ntp_server, tmp_path):

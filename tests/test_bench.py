@@ -166,3 +166,18 @@ def test_menu_and_saved_settings_figures(capsys):
     out = capsys.readouterr().out
     for needle in ("5. Menu and saved settings", "realistic maxima", "the menu's import cost", "after closing (x)"):
         assert needle in out, needle
+
+
+def test_device_bus_figures_meet_the_lean_read_target_and_give_a_log_rate():
+    import bench_devices
+
+    f = bench_devices.figures()
+    names = [r["device"] for r in f["rows"]]
+    assert {"BME280", "MAX17048", "BMP384", "SHT4x"} <= set(names)
+    for r in f["rows"]:
+        assert r["ratio"] <= bench_devices.RATIO_TARGET, r
+        assert r["bus_us"] >= r["transactions"] * f["turnaround_us"] > 0, r
+    bme = f["rows"][names.index("BME280")]
+    assert bme["reads"] == 1 and bme["bytes"] == 9  # one burst of the eight data registers
+    assert 0 < f["all_max_hz"] < f["default_max_hz"]
+    assert "BME280" in bench_devices.report(f)

@@ -22,7 +22,7 @@ def test_quick_commands_at_a_terminal(tmp_path):
         child.expect_exact("!log-now - take an observation now")
         child.expect_exact("!settings - every setting")
         child.send("!log-now\r")
-        child.expect(r",2,DataLogger IoT,4\.10,87\.5,")  # at once, not in a minute
+        child.expect(r",2,DataLogger IoT,4\.100,87\.500,")  # at once, not in a minute
         child.send("!log-rate\r")
         child.expect(r"Rate Metric: \d+\.\d{3} Hz; interval 60000 ms; missed ticks 0")
         child.send("!nonsense\r")

@@ -65,7 +65,7 @@ BUDGET_KB = bench_heap.BUDGET_KB
 
 LIBS = list(bench_heap.DEFAULT_LIBS)
 LIB_DIRS = ["adafruit_ticks", "adafruit_bus_device", "adafruit_register", "adafruit_max1704x", "adafruit_bme280"]
-PLUGINS = ["plugins.sensors.auto", "plugins.sensors.bme280", "plugins.sensors.max17048",
+PLUGINS = ["plugins.sensors.auto", "plugins.sensors.base", "plugins.sensors.bme280", "plugins.sensors.max17048",
            "plugins.outputs.serial", "plugins.outputs.sdcard"]
 DEFAULT_BUS = os.path.join(REPO, "host", "sim", "default_bus.json")
 BME280_NORMAL = 0x03
@@ -1807,6 +1807,9 @@ def main(argv=None) -> int:
                   aws_stall(quick_counts[2]))
     # 5
     print_menu(nvm_image_size(), menu_heap(3 if quick else 20))
+    import bench_devices
+    # 6
+    print("\n6. " + bench_devices.report(bench_devices.figures()))
     print("\n(%.0f s)" % (time.time() - t_start))
     return 0
 

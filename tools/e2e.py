@@ -77,6 +77,7 @@ EXPECTED_WARNINGS = ("[W] unknown command !nonesuch", "[W] console was not being
                      '[W] WiFi: cannot join "e2e-nowhere" (No network with that ssid)')
 CARD_MARK = "=== e2e: card file "
 LIBS = ["adafruit_ticks", "adafruit_bus_device", "adafruit_register", "adafruit_max1704x", "adafruit_bme280",
+        "adafruit_sht4x", "adafruit_bmp3xx",
         "adafruit_minimqtt", "adafruit_connection_manager"]
 
 # After boot the card's files are printed, each line prefixed so it can't be taken for console output.

@@ -113,6 +113,7 @@ class BME280(RegisterDevice):
     DEFAULTS = {"temperature": 21.5, "humidity": 45.0, "pressure": 1013.25}
     LIMITS = {"temperature": (-40.0, 85.0), "humidity": (0.0, 100.0), "pressure": (300.0, 1100.0)}
     ADDRESSES = (0x77, 0x76)
+    OUT_OF_RANGE = {"temperature": 150.0, "humidity": 100.0, "pressure": 1100.0}
 
     def __init__(self, address=0x77, values=None, clock=None, instant=False):
         self.instant = instant  # True: conversions take no simulated time
