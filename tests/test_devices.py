@@ -3,6 +3,7 @@ over host/sim's register-level simulators: detection (alone, beside its rivals, 
 values read back, lean reads, faults, and Adafruit's own probes (adafruit-stemma-detect) agreeing
 with ours on every simulated device."""
 
+import json
 import os
 import sys
 
@@ -521,3 +522,34 @@ def test_sgp40_voc_index_is_the_drivers_algorithm_over_the_raw_signal(qwiic):
             seen.append(device.section.values[0])
         raw = int(round(sim.value("sraw")))  # what the measurement this observation started will read
     assert seen[0] == 0 and seen[-1] > 0  # 45 samples of blackout, then the index
+
+
+# -- Parameters on and off ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("row", ROWS, ids=IDS)
+def test_each_parameter_is_a_setting_that_takes_it_out_of_the_lines(qwiic, row):
+    # Each parameter is a setting ("<device>"/"<parameter>", on by default: Devices Settings, settings.toml,
+    # datalogger.json); switched off, it leaves the header, the CSV and the JSON, and the columns agree.
+    from core.app import App as Logger
+    from core.schema import settings_key
+    from core.scheduler import Task
+    from plugins.sensors.auto import _declare_params
+
+    bus, i2c, clock = qwiic((row.sim, row.addresses[0], row.values))
+    (device,), _ = find(i2c)
+    app = Logger()
+    app.devices = [(Task(device.section.name), device)]
+    _declare_params(app.settings, app.devices)
+    name = device.section.name
+    keys = [settings_key(name, p) for p in row.params]
+    assert [app.settings.values[k] for k in keys] == [True] * len(keys)
+    app.settings.values[keys[0]] = False
+    app.layout()
+    settle(device, clock)
+    obs = app.observation
+    obs.changed()
+    header = [h for h in obs.header().split(",") if h]
+    assert header == [name + "." + p for p in row.params[1:]]
+    if header:
+        assert len(obs.csv().split(",")) == len(header)
+    assert list(json.loads(obs.json())[name]) == list(row.params[1:])
