@@ -42,7 +42,7 @@ standin: setup system-packages
 	$(PY) -m host.aws --dir $(SD) --ntp
 
 test: setup system-packages
-	$(VENV)/bin/pytest -q  # not "python -m pytest": that puts code.py ahead of the stdlib's `code`
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile  # two workers, a test file each at a time; not "python -m pytest": that puts code.py ahead of the stdlib's `code`
 
 # The long versions of the short soaks in make test: the tick clock's wrap a minute in, as on a board.
 soak: setup

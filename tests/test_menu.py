@@ -278,3 +278,28 @@ def test_logger_settings_take_effect_at_once(tmp_path):
     assert line["General"]["Time (Epoch)"].isdigit()  # text, as the original writes it
     header = board.lines(board.files()[-1])[0]
     assert header.startswith("General.Time (Epoch),General.Entry,General.Board Name,General.Trigger,")
+
+
+def test_a_plugin_list_naming_a_missing_plugin_is_refused(tmp_path):
+    # Saved, a typo in Plugins would take the menu itself away at the next start.
+    board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 60000\n")
+    child = spawn(board)
+    try:
+        child.send("a")
+        pick(child, "Settings")
+        pick(child, "Application Settings")
+        pick(child, "Plugins")
+        child.expect_exact("Plugins: ")
+        child.send("\x15sensors.auto, outputs.serial, ui.menu1\r")
+        child.expect_exact("[W] Plugins: no plugin ui.menu1 on this board; try again")
+        child.expect_exact("Plugins: ")
+        child.send("\x15sensors.auto, outputs.serial, ui.menu\r")
+        child.expect_exact("[I] Application Settings/Plugins = sensors.auto, outputs.serial, ui.menu: takes effect "
+                           "after a restart")
+        child.send("\x1b")
+        child.send("\x1b")
+        child.send("\x1b")
+        child.expect_exact("[I] Menu closed without saving: changes discarded")
+        stop(child)
+    finally:
+        child.close(force=True)

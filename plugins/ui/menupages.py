@@ -482,6 +482,10 @@ class Menu:
                 return self.retry(prop, "not a " + ("whole " if prop.kind == INT else "") + "number")
             if prop.low is not None and value < prop.low or prop.high is not None and value > prop.high:
                 return self.retry(prop, "out of range (" + str(prop.low) + " to " + str(prop.high) + ")")
+        if prop.key == "PLUGINS":
+            missing = _missing_plugin(value)
+            if missing:  # saved, it would leave the board without, say, its menu at the next start
+                return self.retry(prop, "no plugin " + _printable(missing) + " on this board")
         self.set(prop, value)
         self.show()
 
@@ -666,6 +670,26 @@ class Menu:
                     text += " (they are on the SD card)"
         self.app.info(text)
         self.console.menu_closed()
+
+
+def _missing_plugin(spec):
+    # The first name in a Plugins list that does not import as plugins.<kind>.<name>, or None. Each is
+    # imported to be sure (a .py or a .mpy), and released again unless it was loaded already.
+    from core.app import release
+    for name in spec.split(","):
+        name = name.strip()
+        if not name:
+            continue
+        module = "plugins." + name
+        loaded = module in sys.modules
+        try:
+            __import__(module)
+        except Exception:  # ImportError, or a name no module can have
+            return name
+        finally:
+            if not loaded:
+                release((module,))
+    return None
 
 
 def _printable(text):
