@@ -120,9 +120,8 @@ def startup_menu(app, delay_s):
         except UnicodeError:
             continue
         if key == "l":
-            from plugins.sensors.auto import CATALOGUE
-            for address, kind in CATALOGUE:
-                app.info("  " + kind.upper() + " at " + hex(address))
+            from plugins.sensors.auto import KINDS  # released with the boot modules
+            app.info("Supported devices: " + ", ".join([kind.upper() for kind in KINDS]))
             continue
         words = {"n": "normal start", "a": "no device auto-load", "w": "WiFi off", "s": "settings not restored"}
         if key in words:

@@ -132,7 +132,7 @@ def test_the_startup_menu_keys(tmp_path):
     child = spawn(board, wait="s) no settings restore")
     try:
         child.send("l")
-        child.expect_exact("BME280 at 0x77")
+        child.expect_exact("Supported devices: MAX17048, BME280, BMP3XX")
         child.send("s")
         child.expect_exact("[I] Startup: settings not restored (this start only)")
         child.expect_exact("[I] Logging every 60000 ms")  # the card's file was not read

@@ -31,7 +31,7 @@ def test_the_run_covers_what_a_user_sees():
     held = [ln for ln in lines if ln.startswith("[I] Menu closed; ")]  # the menu holds console lines back
     assert held, "the run opens and leaves the menu"
     held_lines = int(held[0].split("; ")[1].split(" ")[0])
-    assert len(data) + held_lines > e2e.CYCLES - 2 and data[-1].endswith(",DataLogger IoT,4.10,87.5,-1.0,45.00,"
+    assert len(data) + held_lines > e2e.CYCLES - 2 and data[-1].endswith(",DataLogger IoT,4.100,87.500,-1.040,45.001,"
                                                                      "70.703,21.502,101325.029,-0.002,-0.008"), data[-1:]
     card = [ln[2:] for ln in lines if ln.startswith("| {")]
     assert '"BME280":{"Humidity":45.00' in card[-1].replace(" ", ""), card[-1:]
