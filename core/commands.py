@@ -244,7 +244,7 @@ def _devices(app):
                  + ("; " + str(bad) + " bad readings" if bad else ""))
 
 
-def _devices_scan(app):
+def devices_scan(app):
     __import__("plugins.sensors.auto")
     try:
         sys.modules["plugins.sensors.auto"].rescan(app)
@@ -385,7 +385,7 @@ def _asking(question, fn):
 
 
 COMMANDS = {"help": _help, "log-now": _log_now, "log-rate": _log_rate, "heap": _heap, "uptime": _uptime,
-            "devices": _devices, "devices scan": _devices_scan, "settings": _settings, "clear-settings": _clear_settings,
+            "devices": _devices, "devices scan": devices_scan, "settings": _settings, "clear-settings": _clear_settings,
             "clear-settings-forced": _erase, "version": _version, "about": _about, "device-id": _device_id,
             "systime": _systime, "sdcard": _sdcard, "wifi": _wifi, "save-settings": _save_settings,
             "json-settings": _json_settings, "restart": _asking("Restart the device?", _restart_now),

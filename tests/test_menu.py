@@ -303,3 +303,23 @@ def test_a_plugin_list_naming_a_missing_plugin_is_refused(tmp_path):
         stop(child)
     finally:
         child.close(force=True)
+
+
+def test_devices_settings_scans_the_bus_again(tmp_path):
+    # The menu action beside !devices scan (sensors.auto's Devices section sits on the Devices Settings page).
+    board = Board(tmp_path, "LOGGING_TIMER_INTERVAL = 60000\n")
+    child = spawn(board)
+    try:
+        child.send("a")
+        pick(child, "Devices Settings")
+        pick(child, "Scan Devices")
+        child.expect_exact("[Y/n]")
+        child.send("y")
+        child.expect_exact("[I] devices: 2 (unchanged)")
+        child.expect_exact("Settings for: /DataLogger IoT/Devices Settings\r\n")
+        child.send("\x1b")
+        child.send("\x1b")
+        child.expect_exact("[I] Menu closed")
+        stop(child)
+    finally:
+        child.close(force=True)

@@ -9,7 +9,7 @@
 import sys
 
 from core import pins
-from core.schema import STR, Prop
+from core.schema import STR, Action, Prop
 
 KINDS = (
     "max17048",
@@ -43,7 +43,8 @@ DEVICE_LIST = Prop(SECTION, "Device List", STR, "",
                    "Devices to load instead of scanning, as kind@address, e.g. \"bme280@0x77, sht4x@0x44\"")
 EXCLUDE = Prop(SECTION, "Exclude", STR, "", "Devices (kind or kind@address) or addresses never loaded, "
                "e.g. \"bmp3xx, 0x44\"")
-PROPERTIES = (DEVICE_LIST, EXCLUDE)
+SCAN = Action(SECTION, "Scan Devices", "Scan the I2C bus again (as !devices scan)", "core.commands:devices_scan")
+PROPERTIES = (DEVICE_LIST, EXCLUDE, SCAN)
 
 
 def setup(app):

@@ -27,6 +27,7 @@ TIMEOUT_KEY = "APPLICATION_SETTINGS_MENU_TIMEOUT"
 TIMEOUT_S = 60  # when no Menu Timeout is declared
 BOARD = "DataLogger IoT"  # the original's path root, whatever the Board Name setting says
 IOT = "IoT Services"
+DEVICES = "Devices"  # sensors.auto's section
 # The Settings page: group headings and their sections, as the original lays them out. Sections no
 # table names are IoT services if IOT_SECTIONS names them, else listed under Advanced.
 GROUPS = (("General", ("Application Settings", "Time Setup", "Save Settings")),
@@ -216,13 +217,7 @@ class Menu:
                 if section in IOT_SECTIONS:
                     out_.append((section, "", None, ("page", ("section", section, path + "/" + section))))
         elif kind == "section":
-            docs = self.docs(arg)
-            for prop in self.props:
-                if prop.section == arg:
-                    out_.append((prop.name, docs.get(prop.key, ""), self.value_text(prop), ("prop", prop)))
-            for prop in self.actions:
-                if prop.section == arg:
-                    out_.append((prop.name, docs.get(prop.key, ""), None, ("action", prop)))
+            self.section_items(arg, out_)
         elif kind == "pick":
             for choice in arg.choices:
                 out_.append((choice, "", None, ("choice", arg, choice)))
@@ -232,6 +227,7 @@ class Menu:
                 name = device.section.name
                 out_.append((name, "Output parameters", None, ("page", ("device", index, path + "/" + name))))
                 index += 1
+            self.section_items(DEVICES, out_)  # sensors.auto's: Device List, Exclude, Scan Devices
         elif kind == "device":
             for prop in self.params(arg):
                 on = settings.values[prop.key]
@@ -239,6 +235,15 @@ class Menu:
             out_.append(("Enable All", "Output every parameter", None, ("all", arg, True)))
             out_.append(("Disable All", "Output no parameter", None, ("all", arg, False)))
         return out_
+
+    def section_items(self, section, out_):
+        docs = self.docs(section)
+        for prop in self.props:
+            if prop.section == section:
+                out_.append((prop.name, docs.get(prop.key, ""), self.value_text(prop), ("prop", prop)))
+        for prop in self.actions:
+            if prop.section == section:
+                out_.append((prop.name, docs.get(prop.key, ""), None, ("action", prop)))
 
     def docs(self, section):
         # {key: doc} of a section's settings and actions. A Prop keeps no doc (core/schema.py): they are
@@ -289,7 +294,7 @@ class Menu:
     def groups(self):
         present = self.sections()
         out_: list = []
-        named = [IOT]
+        named = [IOT, DEVICES]  # DEVICES: on the Devices Settings page
         for heading, sections in GROUPS:
             shown = []
             for section in sections:
@@ -539,6 +544,7 @@ class Menu:
                 __import__(name)
                 runner = getattr(sys.modules[name], fn)
             said = runner(self.app)
+            self.props = self.app.settings.props  # an action may declare some (a device found by a scan)
             if said:
                 self.say("[I] " + str(said))
         except Exception as err:  # an action's fault: said, and the menu stays open
