@@ -308,8 +308,14 @@ def scan_times(buses, repeats=3, sides=("cpython", "vm")):
 # libraries and plugins.sensors.base loaded, gc.mem_alloc() after a collection (the VM collects only
 # between top-level chunks), before and after creating the device (its plugin module and driver
 # imported, the chip set up). The device and every module it imported are dropped after each row.
+# Two passes: the first ("cold") interns each driver's names, which stay interned when it is dropped,
+# and a new qstr pool (~9 KB past ~1270 names) is charged to whichever row crosses it; the second
+# ("warm") is then the code and objects alone. micropython.qstr_info() around each cold row gives the
+# bytes of the names it interned.
 _HEAP = '''
-from plugins.sensors import base
+import micropython
+from plugins.sensors import auto, base
+from core import app, props  # what auto.find imports when it ends
 import adafruit_ticks
 import adafruit_bus_device.i2c_device
 _keep = set(sys.modules)
@@ -318,14 +324,16 @@ _dev = None
 _i2c = None
 
 
-def _prep(i):
+def _prep(i, p):
     global _i2c
     sim, address, values = ROWS[i][1:]
     _i2c = _attach(_bus([(sim, address, values)]))
+    print(QMARK, i, p, "before")
+    micropython.qstr_info()
     gc.collect()
 
 
-def _make(i):
+def _make(i, p):
     global _dev
     kind, sim, address = ROWS[i][:3]
     _S["error"] = None
@@ -338,11 +346,13 @@ def _make(i):
     gc.collect()
 
 
-def _after(i):
+def _after(i, p):
     global _dev, _i2c
     after = gc.mem_alloc()
+    print(QMARK, i, p, "after")
+    micropython.qstr_info()
     new = sorted(m for m in sys.modules if m not in _keep)
-    print(MARK + " " + json.dumps({"sim": ROWS[i][1], "bytes": after - _S["before"], "modules": new,
+    print(MARK + " " + json.dumps({"sim": ROWS[i][1], "pass": p, "bytes": after - _S["before"], "modules": new,
                                   "error": _S["error"]}))
     _dev = None
     _i2c = None
@@ -353,13 +363,60 @@ def _after(i):
         if p is not None and leaf in p.__dict__:
             delattr(p, leaf)
     gc.collect()
+
+
+def _prep_all():
+    global _i2c
+    _i2c = _attach(_bus(ALL))
+    gc.collect()
+
+
+def _make_all():
+    global _dev
+    _S["before"] = gc.mem_alloc()
+    _dev = auto.find(_App(), _i2c)
+    gc.collect()
+
+
+def _after_all():
+    after = gc.mem_alloc()
+    print(MARK + " " + json.dumps({"pass": "all", "bytes": after - _S["before"],
+                                  "found": [d.section.name for d in _dev]}))
 '''
+QMARK = "@@Q"
 
 
-def heap_per_device(rows):
-    """rows: [(kind, sim, address, values)]. [{"sim", "bytes", "modules", "error"}] from the VM."""
+def heap_per_device(rows, together=()):
+    """rows: [(kind, sim, address, values)]; together: [(sim, address, values)], a bus found by
+    auto.find at the end (every driver's names already interned). From one VM run: {"rows": [{"sim",
+    "bytes" (warm: code and objects), "cold_bytes" (first time, names and any new qstr pool included),
+    "name_bytes" (names interned: qstr string data), "modules", "error"}], "together": {"bytes",
+    "found"} or None}."""
     rows = [(kind, sim, address, dict(values)) for kind, sim, address, values in rows]
-    code = [_header(ROWS=rows, MARK=MARK) + _HEAP + "gc.collect()\n"]
-    for i in range(len(rows)):
-        code += ["_prep(%d)" % i, "_make(%d)" % i, "_after(%d)" % i]
-    return _parse(run_vm(code))
+    together = [(sim, address, dict(values)) for sim, address, values in together]
+    code = [_header(ROWS=rows, ALL=together, MARK=MARK, QMARK=QMARK) + _HEAP + "gc.collect()\n"]
+    for p in ("cold", "warm"):
+        for i in range(len(rows)):
+            code += ["_prep(%d, %r)" % (i, p), "_make(%d, %r)" % (i, p), "_after(%d, %r)" % (i, p)]
+    if together:
+        code += ["_prep_all()", "_make_all()", "_after_all()"]
+    out = run_vm(code)
+    names = {}
+    lines = out.splitlines()
+    for n, line in enumerate(lines):
+        if line.startswith(QMARK + " ") and n + 1 < len(lines):
+            _, i, p, when = line.split()
+            fields = dict(f.split("=") for f in lines[n + 1].split(":", 1)[1].replace(",", " ").split())
+            names[(int(i), p, when)] = int(fields["n_str_data_bytes"])
+    res = _parse(out)
+    both = [r for r in res if r["pass"] == "all"]
+    cold = [r for r in res if r["pass"] == "cold"]
+    warm = [r for r in res if r["pass"] == "warm"]
+    if len(cold) != len(rows) or len(warm) != len(rows):
+        raise RuntimeError("heap run incomplete:\n" + out[-4000:])
+    for i, (c, w) in enumerate(zip(cold, warm)):
+        w["cold_bytes"] = c["bytes"]
+        w["name_bytes"] = names[(i, "cold", "after")] - names[(i, "cold", "before")]
+        w["error"] = w["error"] or c["error"]
+        del w["pass"]
+    return {"rows": warm, "together": both[0] if both else None}
