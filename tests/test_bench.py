@@ -181,3 +181,31 @@ def test_device_bus_figures_meet_the_lean_read_target_and_give_a_log_rate():
     assert bme["reads"] == 1 and bme["bytes"] == 9  # one burst of the eight data registers
     assert 0 < f["all_max_hz"] < f["default_max_hz"]
     assert "BME280" in bench_devices.report(f)
+
+
+def test_device_heap_in_the_vm_per_driver_and_together():
+    import bench_devices
+
+    h = bench_devices.heap_figures()
+    for r in h["rows"]:
+        assert r["error"] is None and r["bytes"] > 1024 and r["name_bytes"] >= 0 and r["cold_bytes"] > 0, r
+        assert "plugins.sensors." + r["kind"] in r["modules"], r  # the plugin and its driver, imported for it
+    together = h["together"]
+    assert len(together["found"]) == len(h["rows"]) - len(h["left_out"])  # a full bus: each row once, rivals aside
+    assert together["bytes"] > max(r["bytes"] for r in h["rows"])
+    text = bench_devices.heap_report(h)
+    assert "Heap of each driver" in text and "together" in text and "BME280" in text
+
+
+def test_device_scan_times_in_cpython_and_the_vm():
+    import bench_devices
+
+    s = bench_devices.scan_figures(repeats=1)
+    full, default = s["buses"]
+    assert sorted(default["found"]) == ["BME280", "MAX17048"] and len(full["found"]) > 10, s
+    for r in (full, default):
+        assert r["cpython_ms"] > 0 and r["vm_ms"] > 0 and r["slept_ms"] > 0, r
+        assert r["bus_ms"] * 1000 > r["transactions"] * s["turnaround_us"] > bench_devices.SCAN_ADDRESSES, r
+        assert not r["warnings"], r
+    assert full["transactions"] > default["transactions"] and full["slept_ms"] > default["slept_ms"]
+    assert "Full scan" in bench_devices.scan_report(s)

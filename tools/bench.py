@@ -1809,7 +1809,8 @@ def main(argv=None) -> int:
     print_menu(nvm_image_size(), menu_heap(3 if quick else 20))
     import bench_devices
     # 6
-    print("\n6. " + bench_devices.report(bench_devices.figures()))
+    print("\n6. " + bench_devices.report(bench_devices.figures(), bench_devices.heap_figures(),
+                                        bench_devices.scan_figures(1 if quick else 5)))
     print("\n(%.0f s)" % (time.time() - t_start))
     return 0
 
