@@ -39,7 +39,9 @@ class App:
         self.values = settings
         app = self
 
-        class Settings:
+        from core.settings import Settings as Declared
+
+        class Settings(Declared):  # the real one (a rescan declares new devices' parameters), values as given
             def get(self, prop):
                 return app.values.get(prop.key, prop.default)
 
@@ -400,6 +402,8 @@ def test_devices_scan_finds_a_new_device_and_drops_a_gone_one(qwiic):
 
     app.outputs = [(Task("outputs.serial"), Serial())]
     app.prepare = lambda: app.said.append("prepared")
+    from core.app import App as Logger
+    app.layout = lambda: Logger.layout(app)  # the observation laid out as the logger does
     bus.add(SHT4X(0x44))
     auto.rescan(app)
     assert [d.section.name for _, d in app.devices] == ["SHT4x", "BME280"]

@@ -234,7 +234,7 @@ def test_bad_input_is_answered_and_nothing_breaks(tmp_path):
         child.send("n")
         child.expect_exact("[I] Menu closed")
         child.send("!log-now\r")  # the logger is alive and well
-        child.expect(r"\n\S+,\d+,DataLogger IoT,4\.10,")
+        child.expect(r"\n\S+,\d+,DataLogger IoT,4\.100,")
         stop(child)
     finally:
         child.close(force=True)
