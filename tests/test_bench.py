@@ -129,7 +129,9 @@ def test_aws_figures(capsys):
     stall = bench.aws_stall(seconds=4)
     assert len(stall) == 6, stall
     for name, r in stall.items():
-        assert r["ticks"] >= 4 and r["largest_gap_ms"] >= bench.STALL_INTERVAL, (name, r)
+        # 4 s at 1 s ticks, the first tick after the logger boots (a loaded machine boots it slowly):
+        # 3 or more ticks show the loop went on through the fault
+        assert r["ticks"] >= 3 and r["largest_gap_ms"] >= bench.STALL_INTERVAL, (name, r)
     bench.print_aws(heap, imp, wire, stall)
     out = capsys.readouterr().out
     for needle in ("4. AWS IoT", "adafruit_minimqtt.adafruit_minimqtt", "after connecting", "PUBACK", "accepted",
