@@ -108,7 +108,12 @@ def attempt(c, now):
         client._connect()  # one attempt: connect() would retry and sleep inside the log loop
         # update/accepted is followed until the shadow has accepted one update on this connection (a
         # broker may take a PUBACKed update its policy drops); with PUBACK confirmation, then let go.
-        client.subscribe([(c.topic + "/rejected", 0), (c.topic + "/accepted", 0)])
+        # update/delta and the shadow document (get) carry the settings desired from the cloud (awsdelta.py).
+        shadow = c.topic[:-6]  # $aws/things/<thing>/shadow/
+        client.subscribe([(c.topic + "/rejected", 0), (c.topic + "/accepted", 0), (c.topic + "/delta", 0),
+                          (shadow + "get/accepted", 0), (shadow + "get/rejected", 0)])
+        # get/accepted is read by a later poll; the token tells this logger's answer from other clients'
+        client.publish(shadow + "get", '{"clientToken":"' + c.prefix + '-cfg0"}', qos=0)
     except Exception as err:  # OSError, RuntimeError, MMQTTException, MemoryError: all close the socket
         c._close()
         from plugins.iot.awswords import failed, why  # only now: not in the heap during the TLS handshake
