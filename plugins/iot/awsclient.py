@@ -169,6 +169,7 @@ class AWSClient:
     keep_alive: int
     limit: int
     config_error: Any
+    get_misses: int
 
     def __init__(self, app, net):
         self.app = app

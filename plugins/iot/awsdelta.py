@@ -34,6 +34,7 @@ def _handle(c, topic, message):
     if not isinstance(message, str):
         message = str(message, "utf-8")  # raises UnicodeError: handled as any fault
     if "/get/" in topic:
+        c.get_misses = 0  # the answer to this logger's get came through
         if not topic.endswith("/accepted"):
             return None  # get/rejected: 404, no shadow yet, so nothing desired
         state = _member(message, "state")
