@@ -17,7 +17,7 @@ RESTART_DELAY_S = 5
 BOOT_ONLY = ("core.boot", "core.resolve", "core.coerce", "core.tomlenv", "core.savedfile", "core.datefmt",
              "core.props")
 # Modules a rare action loads (a quick command, a settings save), dropped again once it is done.
-USE_ONLY = ("core.commands", "core.savedfile", "core.clip", "core.coerce", "core.datefmt", "core.props")
+USE_ONLY = ("core.commands", "core.savedfile", "core.clip", "core.coerce", "core.datefmt", "core.props", "core.live")
 
 
 # The tick clock: integer ms that never allocate (monotonic() is a 32-bit float on the board

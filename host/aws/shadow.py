@@ -74,6 +74,30 @@ def _compact(obj):
     return json.dumps(obj, separators=(",", ":"))
 
 
+def _pruned(value):
+    """A delta without the empty objects moto leaves where desired and reported agree below a key
+    (AWS lists only what differs: {"BME280": {}} is no delta)."""
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        item = _pruned(item)
+        if item != {} or not isinstance(value[key], dict):
+            out[key] = item
+    return out
+
+
+def _full(shadow):
+    """shadow.to_dict() with its delta as AWS gives it (see _pruned)."""
+    doc = shadow.to_dict()
+    state = doc.get("state")
+    if isinstance(state, dict) and "delta" in state:
+        state["delta"] = _pruned(state["delta"])
+        if not state["delta"]:
+            del state["delta"]
+    return doc
+
+
 def parse_topic(topic):
     """`$aws/things/<thing>/shadow/<op>` -> (thing, op), or None."""
     if not topic.startswith(PREFIX):
@@ -184,7 +208,7 @@ class ShadowModel:
         """The current document as get/accepted gives it (without clientToken), or None."""
         with self._lock:
             shadow = self._current(name)
-            return None if shadow is None else shadow.to_dict()
+            return None if shadow is None else _full(shadow)
 
     # -- requests -------------------------------------------------------------------------
 
@@ -291,7 +315,7 @@ class ShadowModel:
             accepted["clientToken"] = token
             documents["clientToken"] = token
         answers = [(base + "/accepted", accepted)]
-        delta = new.to_dict()["state"].get("delta")
+        delta = _full(new)["state"].get("delta")
         if isinstance(state.get("desired"), dict) and delta:
             body = {
                 "version": new.version,
@@ -304,7 +328,7 @@ class ShadowModel:
             answers.append((base + "/delta", body))
         answers.append((base + "/documents", documents))
         if self.on_document:
-            self.on_document(thing, new.to_dict())
+            self.on_document(thing, _full(new))
         if self.on_accepted:
             self.on_accepted(thing, accepted, size)
         return answers
@@ -313,7 +337,7 @@ class ShadowModel:
         shadow = self._current(thing)
         if shadow is None:
             raise Rejection(404, "No shadow exists with name: '%s'" % thing)
-        body = shadow.to_dict()
+        body = _full(shadow)
         if token is not None:
             body["clientToken"] = token
         return [(base + "/accepted", body)]

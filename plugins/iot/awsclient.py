@@ -47,11 +47,11 @@ def status(app):
             _call("awswords", "report", plugin)
 
 
-_ON_DEMAND = ("plugins.iot.awsconnect", "plugins.iot.awswords")
+_ON_DEMAND = ("plugins.iot.awsconnect", "plugins.iot.awswords", "plugins.iot.awsdelta")
 
 
 def _call(name, function, *args):
-    """function(*args) of plugins/iot/<name>.py, imported for the call; both on-demand modules are
+    """function(*args) of plugins/iot/<name>.py, imported for the call; the on-demand modules are
     released after it (awsconnect imports awswords)."""
     module = __import__("plugins.iot." + name, None, None, (function,))
     try:
@@ -169,6 +169,7 @@ class AWSClient:
     keep_alive: int
     limit: int
     config_error: Any
+    get_misses: int
 
     def __init__(self, app, net):
         self.app = app
@@ -404,11 +405,23 @@ class AWSClient:
     def _message(self, client, topic, message):
         self.ping_at = None
         token = field(message, "clientToken")
-        if topic.endswith("/accepted"):
+        if topic.endswith("/delta") or "-cfg" in token:
+            # The shadow's desired settings (update/delta, and the answer to the get sent at connect) and
+            # the answers to what the logger reported of them: plugins/iot/awsdelta.py, loaded for it.
+            # Answers to other clients' gets and updates are not this logger's.
+            _call("awsdelta", "handle", self, topic, message)
+        elif topic.endswith("/accepted"):
             if token:
                 self._confirmed(token, field(message, "version"))
         elif topic.endswith("/rejected"):
             _call("awswords", "rejected", self, token, message)
+
+    def apply(self, prop, value):
+        # A setting changed (menu, shadow delta: core/live.py): the update rate takes effect at once.
+        if prop.key == "AWS_IOT_MINIMUM_UPDATE_INTERVAL":
+            self.min_ms = value
+            return True
+        return False
 
     def close(self):
         client = self.client

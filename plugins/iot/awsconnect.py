@@ -55,6 +55,7 @@ def prepare(c):
     c.context = None
     c.verifying = True
     c.unsubscribe_due = False
+    c.get_misses = 0  # connects whose shadow document (get, for the desired settings) did not come
     get = c.app.settings.get
     c.min_ms = get(MIN_INTERVAL)
     c.confirm_accepted = get(CONFIRM) == "accepted"
@@ -108,7 +109,15 @@ def attempt(c, now):
         client._connect()  # one attempt: connect() would retry and sleep inside the log loop
         # update/accepted is followed until the shadow has accepted one update on this connection (a
         # broker may take a PUBACKed update its policy drops); with PUBACK confirmation, then let go.
-        client.subscribe([(c.topic + "/rejected", 0), (c.topic + "/accepted", 0)])
+        # update/delta and the shadow document (get) carry the settings desired from the cloud (awsdelta.py).
+        shadow = c.topic[:-6]  # $aws/things/<thing>/shadow/
+        client.subscribe([(c.topic + "/rejected", 0), (c.topic + "/accepted", 0), (c.topic + "/delta", 0),
+                          (shadow + "get/accepted", 0), (shadow + "get/rejected", 0)])
+        # get/accepted is read by a later poll; the token tells this logger's answer from other clients'.
+        # Not asked again after two connects lost before it came (a document over Buffer Size, say).
+        if c.get_misses < 2:
+            c.get_misses += 1  # back to 0 when the answer comes (awsdelta.py)
+            client.publish(shadow + "get", '{"clientToken":"' + c.prefix + '-cfg0"}', qos=0)
     except Exception as err:  # OSError, RuntimeError, MMQTTException, MemoryError: all close the socket
         c._close()
         from plugins.iot.awswords import failed, why  # only now: not in the heap during the TLS handshake
@@ -131,6 +140,10 @@ def attempt(c, now):
     c.unsubscribe_due = False
     app.info("AWS IoT: connected to " + c.server + ":" + str(c.port) + " as " + c.thing
              + "; shadow updates go to " + c.topic)
+    if c.get_misses == 2 and c.connects > 2:
+        c.get_misses = 3  # said once
+        app.warn("AWS IoT: the shadow document did not come through at two connects (larger than Buffer Size?): "
+                 "it is no longer asked for; desired settings arrive by update/delta only")
 
 
 def unsubscribe_accepted(c):

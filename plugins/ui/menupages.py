@@ -12,7 +12,7 @@
 # (Comments, not docstrings: MicroPython keeps docstrings on the heap.)
 import sys
 
-from adafruit_ticks import ticks_add, ticks_diff, ticks_ms
+from adafruit_ticks import ticks_diff, ticks_ms
 
 from core.console import out
 from core.schema import ACTION, BOOL, FLOAT, INT
@@ -581,44 +581,12 @@ class Menu:
             self.say("[I] " + prop.section + "/" + prop.name + " = " + shown + ": takes effect after a restart")
 
     def apply(self, prop, value):
-        # True when the running logger took the new value at once.
-        app = self.app
-        key = prop.key
-        if key == TIMEOUT_KEY:
+        # True when the running logger took the new value at once (core/live.py, shared with the
+        # shadow's desired settings; released with the menu).
+        if prop.key == TIMEOUT_KEY:
             return True
-        if prop.section == "Logger" and not key.endswith("_FORMAT") or key == "APPLICATION_SETTINGS_BOARD_NAME":
-            # General's parameters and the time column laid out again, as at boot: a new CSV header
-            # (on the card, a new file), as for Devices Settings
-            from core import boot
-            from core.app import release
-            boot._setup_observation(app)
-            release(("core.boot",))
-            return True
-        for _, device in app.devices:
-            if device.section.name == prop.section:  # a device parameter switched on or off
-                app.layout()
-                return True
-        if key == "LOGGING_TIMER_INTERVAL":
-            app.interval_ms = value
-            scheduler = app.scheduler
-            scheduler.interval_ms = value
-            scheduler.next_tick = ticks_add(ticks_ms(), value)
-            return True
-        if key == "TIME_SETUP_TIME_ZONE":
-            if app.tz is None:
-                return True  # read when a zoned Timestamp Mode is chosen
-            try:
-                from core.posixtz import PosixTZ
-                app.tz = PosixTZ(value)
-                app._tz_key = None
-                return True
-            except (ValueError, IndexError):
-                return False
-        taken = False
-        for _, plugin in app.plugins:
-            if hasattr(plugin, "apply") and plugin.apply(prop, value):
-                taken = True
-        return taken
+        from core import live
+        return live.apply(self.app, prop, value)
 
     def said_params(self, index):
         props = self.params(index)
