@@ -5,7 +5,7 @@
 #
 # context(c, now, props, names, needs) -> an ssl context, or None when not ready (said once through
 # c._say and c.waiting_for = "files"; looked for again after mqttlink.CARD_CHECK_MS). `props` is
-# (CA, CERT, KEY, CA_FILE, CERT_FILE, KEY_FILE): the inline ones may be None (no such setting).
+# (CA, CERT, KEY, CA_FILE, CERT_FILE, KEY_FILE): any may be None (no such setting).
 # `names` are the card files inline PEM is written to (certificate, key). `needs` is the words for a
 # required client certificate ("AWS IoT needs the Thing's "), or None: the client certificate and
 # key are then optional (both or neither). The service `c` has app, net, server, context,
@@ -30,6 +30,8 @@ def context(c, now, props, names, needs):
     for i in range(3):
         prop = props[i]
         file_prop = props[i + 3]
+        if prop is None and file_prop is None:
+            continue  # no such setting (HTTP IoT has only a CA file)
         inline = _clean(get(prop)) if prop is not None else ""
         if inline:
             error = _pem_error(inline, i == 2)
