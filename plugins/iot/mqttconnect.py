@@ -67,7 +67,7 @@ def attempt(c, now):
     if c.secure and c.context is None:
         from plugins.iot.tlsfiles import context
         try:
-            if context(c, now, props[8:14], (c.kind + "-cert.pem", c.kind + "-key.pem"), None) is None:
+            if context(c, now, (None, None, None) + props[8:11], None, None) is None:
                 return
         finally:
             release(("plugins.iot.tlsfiles",))

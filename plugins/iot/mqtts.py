@@ -1,8 +1,8 @@
 # MQTT Secure Client: each observation's JSON published to "MQTT Topic" on an MQTT broker over TLS.
 #
 # The original's "MQTT Secure Client" section: MQTT Client's properties, port 8883, and the CA
-# certificate and an optional client certificate and key, as files on the SD card (or inline PEM,
-# written to the card), as AWS IoT takes them. Off by default; its libraries are imported only when
+# certificate and an optional client certificate and key, as files on the SD card, as AWS IoT takes
+# them (no inline PEM settings: three more PEMs would not fit the 8 KB of saved settings beside AWS's). Off by default; its libraries are imported only when
 # Enabled is true, and this module is released after setup (the connection: plugins/iot/mqttclient.py).
 from core.schema import BOOL, INT, STR, Prop
 
@@ -16,17 +16,12 @@ BUFFER = Prop(S, "Buffer Size", INT, 0, "Largest MQTT message sent or received, 
               low=0, high=131072)
 USERNAME = Prop(S, "Username", STR, "", "Broker user name, if it needs one")
 PASSWORD = Prop(S, "Password", STR, "", "Broker password", secret=True)
-CA = Prop(S, "CA Certificate", STR, "", "CA certificate PEM, inline (else the file, else the built-in bundle)",
-          secret=True)
-CERT = Prop(S, "Client Certificate", STR, "", "Client certificate PEM, inline (written to the card)", secret=True)
-KEY = Prop(S, "Client Key", STR, "", "Client private key PEM, inline (written to the card)", secret=True)
 CA_FILE = Prop(S, "CA Cert Filename", STR, "", "CA certificate file on the SD card (empty: the built-in bundle)")
 CERT_FILE = Prop(S, "Client Cert Filename", STR, "", "Client certificate file on the SD card, if the broker "
                  "asks for one")
 KEY_FILE = Prop(S, "Client Key Filename", STR, "", "Client private key file on the SD card")
 # plugins/iot/mqttconnect.py unpacks this tuple in this order.
-PROPERTIES = (ENABLED, PORT, SERVER, TOPIC, CLIENT, BUFFER, USERNAME, PASSWORD, CA, CERT, KEY, CA_FILE, CERT_FILE,
-              KEY_FILE)
+PROPERTIES = (ENABLED, PORT, SERVER, TOPIC, CLIENT, BUFFER, USERNAME, PASSWORD, CA_FILE, CERT_FILE, KEY_FILE)
 
 
 def setup(app):
