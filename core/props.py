@@ -9,7 +9,7 @@ from core import pins
 from core.schema import BOOL, INT, STR, Action, Prop
 from core.timefmt import MODES
 
-DEFAULT_PLUGINS = "sensors.auto, outputs.serial, outputs.sdcard, iot.aws, ui.menu"
+DEFAULT_PLUGINS = "sensors.auto, outputs.serial, outputs.sdcard, iot.mqtt, iot.mqtts, iot.aws, iot.http, ui.menu"
 PLUGINS = Prop("Application Settings", "Plugins", STR, DEFAULT_PLUGINS,
                "Plugins to load, comma-separated (kind.name)", key="PLUGINS")
 INTERVAL = Prop("Logging Timer", "Interval", INT, 15000, "Log interval in ms", low=10, high=86400000)

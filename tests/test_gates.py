@@ -149,7 +149,7 @@ BAD_IMPORTS = """
     import time as tm
     tm.monotonic()
     try:
-        import adafruit_requests
+        import adafruit_display_text
     except ModuleNotFoundError:
         pass
     from .missing import y
@@ -164,7 +164,7 @@ BAD_IMPORTS = """
 """
 EXPECTED_IMPORT_LINES = {
     1: "dataclasses", 2: "requests_mock", 3: "typing", 10: "f-string '='", 11: "positional-only",
-    12: "match", 14: "{**d}", 15: ".removeprefix(", 17: "time.monotonic()", 19: "adafruit_requests",
+    12: "match", 14: "{**d}", 15: ".removeprefix(", 17: "time.monotonic()", 19: "adafruit_display_text",
     20: "ModuleNotFoundError", 22: ".missing", 23: "os.path", 26: "asyncio", 27: "except*",
 }
 

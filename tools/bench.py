@@ -956,13 +956,16 @@ def alloc_breakdown(calls: int = 200, float_calls: int = 10) -> dict:
 # ------------------------------------------------------------------ 4. AWS IoT (VM heap; wire and stall on the host)
 
 AWS_LIBS = ["adafruit_connection_manager", "adafruit_minimqtt.adafruit_minimqtt", "adafruit_ntp"]
-AWS_MODULES = ["core.net", "plugins.iot.aws", "plugins.iot.awsclient"]
+AWS_MODULES = ["core.net", "plugins.iot.aws", "plugins.iot.mqttlink", "plugins.iot.awsclient"]
 # Imported for a step and released after it (core.app.release): in the heap only meanwhile.
-AWS_ON_DEMAND = ["core.netsteps", "plugins.iot.awsconnect", "plugins.iot.awswords"]
+AWS_ON_DEMAND = ["core.netsteps", "plugins.iot.awsconnect", "plugins.iot.tlsfiles", "plugins.iot.awswords",
+                 "plugins.iot.networds"]
 AWS_RELEASED = {"plugins.iot.aws": "released after setup; its Props stay in the settings",
                 "core.netsteps": "on demand: start, a WiFi join, an NTP query",
                 "plugins.iot.awsconnect": "on demand: boot check, each connect attempt",
                 "plugins.iot.awswords": "on demand: an error, a rejection, !aws",
+                "plugins.iot.tlsfiles": "on demand: the certificate files, until a TLS context is made",
+                "plugins.iot.networds": "on demand: a network error in a user's words",
                 "adafruit_ntp": "imported for an NTP query only, then released"}
 AWS_TARGET_KB = 128  # the whole stack with AWS IoT connected (issue 6)
 TLS_KB = 36  # one mbedTLS connection on the board (platform reference); no TLS in the VM
@@ -1298,15 +1301,23 @@ def _all_plugins() -> str:
 # not listed gets DEFAULT_REALISTIC characters and is named in the result.
 _WIFI = ("WIFI_NETWORK_NAME", "WIFI_NETWORK_2_NAME", "WIFI_NETWORK_3_NAME", "WIFI_NETWORK_4_NAME")
 REALISTIC = (
-    ("hostnames: 253 (DNS)", 253, ("NTP_CLIENT_NTP_SERVER_ONE", "NTP_CLIENT_NTP_SERVER_TWO", "AWS_IOT_SERVER")),
+    ("hostnames: 253 (DNS)", 253, ("NTP_CLIENT_NTP_SERVER_ONE", "NTP_CLIENT_NTP_SERVER_TWO", "AWS_IOT_SERVER",
+                                   "MQTT_CLIENT_SERVER", "MQTT_SECURE_CLIENT_SERVER")),
     ("WiFi network names: 32 (SSID)", 32, _WIFI),
     ("WiFi passwords: 64 (WPA2 hex key)", 64,
      ("WIFI_PASSWORD",) + tuple(k.replace("_NAME", "_PASSWORD") for k in _WIFI[1:])),
     ("file names and the file prefix: 128", 128, ("DATA_FILE_FILE_PREFIX", "AWS_IOT_CA_CERT_FILENAME",
-                                                   "AWS_IOT_CLIENT_CERT_FILENAME", "AWS_IOT_CLIENT_KEY_FILENAME")),
-    ("MQTT topic: 256 (AWS IoT)", 256, ("AWS_IOT_MQTT_TOPIC",)),
+                                                   "AWS_IOT_CLIENT_CERT_FILENAME", "AWS_IOT_CLIENT_KEY_FILENAME",
+                                                   "MQTT_SECURE_CLIENT_CA_CERT_FILENAME",
+                                                   "MQTT_SECURE_CLIENT_CLIENT_CERT_FILENAME",
+                                                   "MQTT_SECURE_CLIENT_CLIENT_KEY_FILENAME", "HTTP_IOT_CA_CERT_FILENAME")),
+    ("MQTT topic: 256 (AWS IoT)", 256, ("AWS_IOT_MQTT_TOPIC", "MQTT_CLIENT_MQTT_TOPIC", "MQTT_SECURE_CLIENT_MQTT_TOPIC")),
     ("Thing name: 128 (AWS IoT)", 128, ("AWS_IOT_CLIENT_NAME",)),
-    ("MQTT username and password: 128", 128, ("AWS_IOT_USERNAME", "AWS_IOT_PASSWORD")),
+    ("MQTT client ID: 64", 64, ("MQTT_CLIENT_CLIENT_NAME", "MQTT_SECURE_CLIENT_CLIENT_NAME")),
+    ("MQTT username and password: 128", 128, ("AWS_IOT_USERNAME", "AWS_IOT_PASSWORD", "MQTT_CLIENT_USERNAME",
+                                              "MQTT_CLIENT_PASSWORD", "MQTT_SECURE_CLIENT_USERNAME",
+                                              "MQTT_SECURE_CLIENT_PASSWORD")),
+    ("HTTP URL: 256", 256, ("HTTP_IOT_URL",)),
     ("inline PEM: Amazon Root CA 1, an RSA-2048 device certificate and key",
      None, ("AWS_IOT_CA_CERTIFICATE", "AWS_IOT_CLIENT_CERTIFICATE", "AWS_IOT_CLIENT_KEY")),
     ("board name, time zone: 64", 64, ("APPLICATION_SETTINGS_BOARD_NAME", "TIME_SETUP_TIME_ZONE")),

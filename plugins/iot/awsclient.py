@@ -14,9 +14,6 @@ certificate checks, the TLS context, MQTT CONNECT) is in awsconnect.py, and what
 (an error in a user's words, a rejection, !aws) in awswords.py: each imported when needed and
 released after (core.app.release), so their code and long messages cost heap only meanwhile.
 """
-import errno
-import random
-
 from adafruit_ticks import ticks_diff, ticks_ms
 
 from core import net as netmod
@@ -29,11 +26,9 @@ except ImportError:
 # awsconnect and awswords take the properties from here: plugins/iot/aws.py is released after setup.
 from plugins.iot.aws import PROPERTIES
 
-SOCKET_TIMEOUT_S = 1  # TCP connect and each TLS/MQTT read while connecting
-RECV_TIMEOUT_S = 2  # the longest wait for one broker answer while connecting (CONNACK, SUBACK)
-ACK_WAIT_MS = 10000  # a PUBACK not come by then: the broker stopped answering, the link is dead
-CAP_MS = 60000
-CARD_CHECK_MS = 5000  # how often missing certificate files are looked for again
+# The MQTT steps shared with MQTT Client and MQTT Secure Client (awsconnect and awswords import them from here).
+from plugins.iot.mqttlink import (ACK_WAIT_MS, CAP_MS, CARD_CHECK_MS, RECV_TIMEOUT_S, SOCKET_TIMEOUT_S,  # noqa: F401
+                                  make_client_class, drop, packet, receive, send)
 STATE_LIMIT = 8192  # AWS: desired + reported state at most 8 KB
 VERIFY_MS = 10000  # the first update after a connect must be accepted by the shadow by then
 THROTTLE_CAP_MS = 60000  # 429/500 double the time between updates up to this much extra
@@ -58,71 +53,6 @@ def _call(name, function, *args):
         return getattr(module, function)(*args)
     finally:
         release(_ON_DEMAND)
-
-
-def make_client_class():
-    """MiniMQTT's client with a non-blocking first read, so polling for messages never waits."""
-    from adafruit_minimqtt.adafruit_minimqtt import MQTT
-
-    class Client(MQTT):
-        peek = False
-        limit = 0
-        heard = 0  # tick of the last packet received
-
-        def _sock_exact_recv(self, bufsize, timeout=None):
-            if not self.peek:
-                return super()._sock_exact_recv(bufsize, timeout)
-            self.peek = False
-            sock: Any = self._sock
-            sock.settimeout(0)
-            buf = bytearray(1)
-            try:
-                got = sock.recv_into(buf, 1)  # OSError(EAGAIN): nothing there; MiniMQTT returns None
-            finally:
-                sock.settimeout(self._socket_timeout)
-            if not got:
-                raise OSError(errno.ENOTCONN)  # the broker closed the connection
-            self.heard = ticks_ms()
-            return buf
-
-        def _connect(self, *args, **kwargs):
-            result = super()._connect(*args, **kwargs)
-            self.heard = ticks_ms()  # the CONNACK
-            return result
-
-        def _send_bytes(self, buffer):
-            """MiniMQTT's, with a deadline: a write that finds no room (OSError EAGAIN: every socket
-            is non-blocking on the board) is retried for SOCKET_TIMEOUT_S, then the link counts as
-            stalled. MiniMQTT's retries without end, holding the loop until lwIP gives up (minutes)."""
-            sock: Any = self._sock
-            size = len(buffer)
-            data = buffer
-            done = 0
-            start = ticks_ms()
-            while True:
-                try:
-                    sent = sock.send(data)
-                except OSError as err:
-                    if err.errno != errno.EAGAIN:
-                        raise
-                    if ticks_diff(ticks_ms(), start) >= SOCKET_TIMEOUT_S * 1000:
-                        raise OSError(errno.ETIMEDOUT)  # named "no answer from <server> within 1 s"
-                    continue
-                if not isinstance(sent, int):
-                    return  # some sockets' send() returns None: all was taken
-                done += sent
-                if done >= size:
-                    return
-                data = memoryview(buffer)[done:]
-
-        def _decode_remaining_length(self):
-            size = super()._decode_remaining_length()
-            if self.limit and size > self.limit:
-                from adafruit_minimqtt.adafruit_minimqtt import MMQTTException
-                raise MMQTTException(_call("awswords", "over_buffer", "broker", size, self.limit))
-            return size
-
-    return Client
 
 
 class AWSClient:
@@ -234,58 +164,12 @@ class AWSClient:
         self.backoff.failed(ticks_ms())
 
     def _close(self):
-        client = self.client
         self.connected = False
-        if client is None:
-            return
-        try:
-            client._close_socket()
-        except Exception:  # the socket's close() raised (a dropped network): only the bookkeeping is left
-            sock = client._sock
-            client._sock = None
-            # The connection manager forgets a socket only after its close() succeeded: without
-            # this, every later connect would fail with "An existing socket is already connected".
-            # (free_socket would hand this dead socket back to the next connect instead.)
-            manager = client._connection_manager
-            key = manager._key_by_managed_socket.pop(sock, None)
-            if key is not None:
-                manager._managed_socket_by_key.pop(key, None)
-            manager._available_sockets.discard(sock)
-        client._is_connected = False
-        client._subscribed_topics = []
+        if self.client is not None:
+            drop(self.client)
 
     def _receive(self, now):
-        client = self.client
-        try:
-            for _ in range(4):  # at most a few messages per poll
-                client.peek = True
-                op = client._wait_for_msg()
-                if op is None:
-                    break
-                if op == 0xD0:  # PINGRESP
-                    self.ping_at = None
-                elif op == 0x40 or op == 0xB0:  # PUBACK or UNSUBACK: length 2 and a packet id
-                    rest = client._sock_exact_recv(3)
-                    self.ping_at = None
-                    if op == 0x40:
-                        self._puback((rest[1] << 8) | rest[2])
-            client.peek = False
-            # Keep-alive: a PINGREQ once nothing was received (or sent) for half the period; no
-            # answer within another half means the link is dead. Timed from what was received:
-            # updates sent every second would otherwise put the ping off for ever.
-            half = self.keep_alive * 500
-            if self.ping_at is not None:
-                if ticks_diff(now, self.ping_at) >= half:
-                    self._lost(_call("awswords", "no_answer", self, "PINGRESP", half))
-                    return
-            elif (ticks_diff(now, client.heard) >= half
-                  or ticks_diff(now, client._last_msg_sent_timestamp) >= half):
-                client._send_bytes(b"\xc0\x00")
-                client._last_msg_sent_timestamp = now
-                self.ping_at = now
-        except Exception as err:
-            client.peek = False
-            self._lost("", err)
+        if not receive(self, now):  # PUBACKs (to _puback), update/accepted and rejected, the keep-alive
             return
         if self.acks and ticks_diff(now, self.acks[0][2]) > ACK_WAIT_MS:
             self._lost(_call("awswords", "no_puback", self))
@@ -346,44 +230,19 @@ class AWSClient:
         if qos1:
             self.pid = self.pid % 0xFFFF + 1
         try:
-            packet = self._packet(data, tail, qos1)
-            data = None
-            self.client._send_bytes(packet)  # one write, one TLS record; bounded (make_client_class)
-        except Exception as err:
+            whole = packet(self.client, self.topic_bytes, self.pid if qos1 else 0, (_HEAD, data, tail.encode()))
+        except MemoryError as err:
             self._lost("", err)
             return
-        packet = None
-        self.client._last_msg_sent_timestamp = ticks_ms()
+        data = None
+        if not send(self, whole):  # one write, one TLS record; bounded (mqttlink.make_client_class)
+            return
+        whole = None
         if qos1:  # its PUBACK is read by a later poll: MiniMQTT's publish() would wait for it
             if len(self.acks) >= 10:
                 self.acks.pop(1)  # the oldest is kept: its age tells a dead link (_receive)
             self.acks.append((self.pid, token, now))
         self.sent += 1
-
-    def _packet(self, data, tail, qos1):
-        """The whole MQTT PUBLISH of an update in one buffer (QoS 1 with the next packet id, or 0)."""
-        topic = self.topic_bytes
-        n = len(topic)
-        rest = 2 + n + (2 if qos1 else 0) + len(_HEAD) + len(data) + len(tail)
-        header = bytearray(b"\x32" if qos1 else b"\x30")
-        self.client._encode_remaining_length(header, rest)
-        at = len(header)
-        packet = bytearray(at + rest)
-        packet[0:at] = header
-        packet[at] = n >> 8
-        packet[at + 1] = n & 0xFF
-        at += 2
-        packet[at:at + n] = topic
-        at += n
-        if qos1:
-            packet[at] = self.pid >> 8
-            packet[at + 1] = self.pid & 0xFF
-            at += 2
-        packet[at:at + len(_HEAD)] = _HEAD
-        at += len(_HEAD)
-        packet[at:at + len(data)] = data
-        packet[at + len(data):] = tail.encode()
-        return packet
 
     def _confirmed(self, token, version):
         """An update confirmed by its PUBACK (version "") or by update/accepted with its clientToken."""

@@ -5,15 +5,13 @@ and released after it: this code and its messages take heap only while a connect
 (~5 KB in the VM, on top of the TLS handshake's; awswords only once an attempt has failed).
 Everything it keeps is on the AWSClient `c`.
 """
-import errno
 from random import randint
 
-from adafruit_ticks import ticks_diff, ticks_ms
+from adafruit_ticks import ticks_ms
 
-from core import sdcard
+from core.app import release
 from core.net import Backoff
-from plugins.iot.awsclient import (CAP_MS, CARD_CHECK_MS, PROPERTIES, RECV_TIMEOUT_S, SOCKET_TIMEOUT_S,
-                                   make_client_class)
+from plugins.iot.awsclient import CAP_MS, PROPERTIES, RECV_TIMEOUT_S, SOCKET_TIMEOUT_S, make_client_class
 
 (_, PORT, SERVER, TOPIC, CLIENT, BUFFER, USERNAME, PASSWORD, CA, CERT, KEY, CA_FILE, CERT_FILE, KEY_FILE,
  MIN_INTERVAL, KEEP_ALIVE, CONFIRM) = PROPERTIES  # plugins/iot/aws.py's order
@@ -101,6 +99,7 @@ def attempt(c, now):
             socket_timeout=SOCKET_TIMEOUT_S, connect_retries=1, socket_pool=c.net.socket_pool(),
             ssl_context=c.context)
         client.limit = c.limit
+        client.limit_key = BUFFER.key
         if c.limit:
             client.mqtt_msg = c.limit
         client.on_message = c._message
@@ -168,119 +167,12 @@ def unsubscribe_accepted(c):
 
 
 def _files(c, now):
-    """Check the certificate files and inline PEM; build the TLS context. None if not ready (said why)."""
+    # The certificates (plugins/iot/tlsfiles.py, shared with MQTT Secure Client and HTTP IoT).
     if c.context is not None:
         return c.context
-    if c.files_checked is not None and ticks_diff(now, c.files_checked) < CARD_CHECK_MS:
-        return None
-    c.files_checked = now
-    get = c.app.settings.get
-    paths = []
-    ca_text = None
-    for prop, inline, name in ((CA, get(CA), get(CA_FILE)), (CERT, get(CERT), get(CERT_FILE)),
-                               (KEY, get(KEY), get(KEY_FILE))):
-        inline = _clean(inline)
-        if inline:
-            error = _pem_error(inline, prop is KEY)
-            if error:
-                return _wait_files(c, prop.name + " (" + prop.key + ") " + error)
-            if prop is CA:
-                ca_text = inline
-                continue
-            path = _write_inline(c, prop, inline)
-            if path is None:
-                return None
-            paths.append(path)
-            continue
-        name = name.strip()
-        if not name:
-            if prop is CA:
-                continue  # the board's built-in CA bundle (it has Amazon's roots)
-            return _wait_files(c, prop.name + " and " + _file_prop(prop).name + " are both empty: AWS IoT "
-                               "needs the Thing's " + ("device certificate" if prop is CERT else "private key"))
-        if not sdcard.mounted() and sdcard.mount(get) is not None:
-            return _wait_files(c, "no SD card for " + _file_prop(prop).name + " \"" + name + "\"")
-        path = sdcard.ROOT + "/" + name.lstrip("/")
-        try:
-            with open(path, "r") as f:
-                text = f.read(16384)
-        except (OSError, UnicodeError) as err:
-            from plugins.iot.awswords import errno_of
-            return _wait_files(c, _file_prop(prop).name + ": " + path + " " + (
-                "is missing on the card" if errno_of(err) == errno.ENOENT else "cannot be read (" + str(err) + ")"))
-        error = _pem_error(text, prop is KEY)
-        if error:
-            return _wait_files(c, _file_prop(prop).name + ": " + path + " " + error)
-        if prop is CA:
-            ca_text = text
-        else:
-            paths.append(path)
-        text = None
-    import ssl
-    context = ssl.create_default_context()
+    from plugins.iot.tlsfiles import context
     try:
-        if ca_text:
-            context.load_verify_locations(cadata=ca_text)
-        context.load_cert_chain(paths[0], paths[1])
-    except (OSError, ValueError) as err:
-        return _wait_files(c, "the device certificate or key cannot be loaded (" + str(err) + ")")
-    # The board parses the PEM when wrapping a socket: try it now, so a bad one is named, not leaked.
-    pool = c.net.socket_pool()
-    sock = pool.socket(pool.AF_INET, pool.SOCK_STREAM)
-    try:
-        context.wrap_socket(sock, server_hostname=c.server).close()
-    except (ValueError, OSError) as err:  # the board: ValueError for bad input, OSError(-0x...) from mbedTLS
-        return _wait_files(c, "the certificates or key are not valid (" + str(err) + ")")
+        return context(c, now, (CA, CERT, KEY, CA_FILE, CERT_FILE, KEY_FILE), (INLINE_CERT, INLINE_KEY),
+                       "AWS IoT needs the Thing's ")
     finally:
-        sock.close()
-    c.context = context
-    if c.waiting_for == "files":
-        c._say("certificate files found", warn=False)
-    return context
-
-
-def _wait_files(c, text):
-    c.waiting_for = "files"
-    c._say(text + "; waiting for the card or the settings to change (logging goes on)")
-    return None
-
-
-def _write_inline(c, prop, text):
-    """load_cert_chain takes only paths: inline PEM goes to the card first."""
-    if not sdcard.mounted() and sdcard.mount(c.app.settings.get) is not None:
-        _wait_files(c, prop.name + " is inline, but the board's TLS reads it only from a file and there "
-                    "is no SD card to write it to")
-        return None
-    path = sdcard.ROOT + "/" + (INLINE_KEY if prop is KEY else INLINE_CERT)
-    try:
-        with open(path, "w") as f:
-            f.write(text)
-    except OSError as err:
-        _wait_files(c, prop.name + ": cannot write " + path + " (" + str(err) + ")")
-        return None
-    return path
-
-
-def _clean(text):
-    """PEM as pasted: stray \\r removed, literal \\n turned into line breaks."""
-    if not text:
-        return ""
-    text = text.replace("\r", "")
-    if "\\n" in text:
-        text = text.replace("\\n", "\n")
-    return text.strip()
-
-
-def _pem_error(text, key):
-    """Why text is not PEM of the expected kind, or None. Never quotes the text."""
-    if "-----BEGIN " not in text or "-----END " not in text:
-        return "is not PEM (no -----BEGIN/-----END lines)"
-    if key and "PRIVATE KEY-----" not in text:
-        return "is not a private key in PEM"
-    if not key and "CERTIFICATE-----" not in text:
-        return "is not a certificate in PEM"
-    return None
-
-
-def _file_prop(prop):
-    return CA_FILE if prop is CA else CERT_FILE if prop is CERT else KEY_FILE
+        release(("plugins.iot.tlsfiles",))

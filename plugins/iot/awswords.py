@@ -2,8 +2,6 @@
 the status report (!aws). Imported by plugins/iot/awsclient.py when one happens and released after
 it, so these messages take no heap while all goes well. `c` is the AWSClient.
 """
-import errno
-
 from adafruit_ticks import ticks_diff, ticks_ms
 
 from plugins.iot.awsclient import ACK_WAIT_MS, PROPERTIES, RECV_TIMEOUT_S, SOCKET_TIMEOUT_S, THROTTLE_CAP_MS, VERIFY_MS
@@ -163,32 +161,15 @@ def errno_of(err):
 
 
 def why(err, server, port):
-    """An exception from connecting or talking to the broker in a user's words."""
-    code = errno_of(err)
-    where = server + ":" + str(port)
-    if code in _TLS:
-        return "TLS with " + where + ": " + _TLS[code]
-    if code == errno.ECONNREFUSED:
-        return "connection refused by " + where + " (is the Server and Port right?)"
-    if code == errno.ETIMEDOUT or code == errno.EAGAIN:
-        return "no answer from " + where + " within " + str(SOCKET_TIMEOUT_S) + " s"
-    if code == errno.EHOSTUNREACH:
-        return where + " unreachable"
-    name = type(err).__name__
-    text = str(err.args[0]) if getattr(err, "args", None) else str(err)
-    if name == "gaierror" or code == -2:
-        return "cannot resolve " + server + " (DNS)"
-    if _BUFFER in text:
-        return text
-    if "SUBACK Failure" in text:
-        return ("the broker refused the subscription to the Thing's shadow topics: the certificate's policy does "
-                "not allow them (is the certificate this Thing's?)")
-    if "Unauthorized" in text or "username/password" in text:
-        return "the broker refused the connection (" + text + ")"
-    if "No data received" in text:
-        return "no answer from " + where + " within " + str(RECV_TIMEOUT_S) + " s"
-    if "Unexpected error while waiting" in text:
-        return "the broker closed the connection"
-    if "Out of sockets" in text:
-        return "out of sockets"
-    return name + ": " + (text or "?") + " (" + where + ")"
+    """An exception from connecting or talking to the broker in a user's words (plugins/iot/networds.py,
+    with AWS's words for the TLS refusals and a refused subscription)."""
+    from plugins.iot import networds
+    try:
+        text = str(err.args[0]) if getattr(err, "args", None) else str(err)
+        if "SUBACK Failure" in text:
+            return ("the broker refused the subscription to the Thing's shadow topics: the certificate's policy "
+                    "does not allow them (is the certificate this Thing's?)")
+        return networds.why(err, server, port, SOCKET_TIMEOUT_S, RECV_TIMEOUT_S, _TLS)
+    finally:
+        from core.app import release
+        release(("plugins.iot.networds",))
