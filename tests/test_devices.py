@@ -557,3 +557,14 @@ def test_each_parameter_is_a_setting_that_takes_it_out_of_the_lines(qwiic, row):
     if header:
         assert len(obs.csv().split(",")) == len(header)
     assert list(json.loads(obs.json())[name]) == list(row.params[1:])
+
+
+def test_the_scan_table_names_each_plugins_addresses():
+    # sensors.auto's WHERE lets a scan import only the plugins that can be at an address that answered.
+    import importlib
+
+    from plugins.sensors import auto
+
+    assert set(auto.WHERE) == set(auto.KINDS)
+    for kind in auto.KINDS:
+        assert auto.WHERE[kind] == importlib.import_module("plugins.sensors." + kind).ADDRESSES, kind

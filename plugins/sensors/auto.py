@@ -35,6 +35,34 @@ KINDS = (
     "lps22",
     "as7341",
 )
+# Where each kind can be (its plugin's ADDRESSES, tests/test_devices.py keeps them equal): a scan
+# imports only the plugins that can sit at an address that answered. Every module imported leaves
+# its names interned for good (MicroPython never frees them), so importing all 22 to read their
+# ADDRESSES cost heap for the whole run.
+WHERE = {
+    "max17048": (0x36,),
+    "bme280": (0x77, 0x76),
+    "bmp3xx": (0x77, 0x76),
+    "sht4x": (0x44, 0x45, 0x46),
+    "veml7700": (0x10,),
+    "veml6075": (0x10,),
+    "tsl2591": (0x29,),
+    "vl53l1x": (0x29,),
+    "ism330": (0x6B, 0x6A),
+    "lis3dh": (0x18, 0x19),
+    "lis2mdl": (0x1E,),
+    "nau7802": (0x2A,),
+    "bme68x": (0x77, 0x76),
+    "shtc3": (0x70,),
+    "tmp117": (0x48, 0x49, 0x4A, 0x4B),
+    "mcp9600": (0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67),
+    "scd4x": (0x62,),
+    "sgp40": (0x59,),
+    "ens160": (0x53, 0x52),
+    "scd30": (0x61,),
+    "lps22": (0x5D, 0x5C),
+    "as7341": (0x39,),
+}
 DECIDED = 80  # a chip ID or a CRC-checked serial number
 LEAST = 50  # below this, nothing is identified
 
@@ -121,6 +149,8 @@ def identify(i2c, address, kinds):
     scores = {}
     probes = []
     for kind in kinds:
+        if address not in WHERE.get(kind, ()):
+            continue
         module = _module(kind)
         if address in module.ADDRESSES:
             scores[kind] = 0
