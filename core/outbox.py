@@ -141,10 +141,12 @@ class Outbox:
             if record is None or at[0] != seg:
                 break
             lost += 1
+        ghosts = self.ghosts
         for item in self.flight[:]:
             if item[0] == seg:  # in flight: its confirmation must not remove a newer entry
                 self.flight.remove(item)
                 self.ghosts += 1
+                lost -= 1  # sent: counted as dropped only if never confirmed (rewind)
         os.remove(self._path(seg))
         self.segs.pop(0)
         self.sizes.pop(0)
@@ -153,7 +155,7 @@ class Outbox:
             self.head = nxt
         if self.cursor[0] == seg:
             self.cursor = nxt
-        self.pending -= lost
+        self.pending -= lost + self.ghosts - ghosts
         self.dropped += lost
         self._write_head()
         return lost
@@ -206,7 +208,8 @@ class Outbox:
             dropped += 1
             if self.given:
                 self.given -= 1
-                self.ghosts += 1
+                self.ghosts += 1  # sent: counted as dropped only if never confirmed (rewind)
+                dropped -= 1
         ram.append((entry, time, payload))
         self.pending = len(ram)
         self.dropped += dropped
@@ -238,6 +241,7 @@ class Outbox:
         return record
 
     def rewind(self):
+        self.dropped += self.ghosts  # dropped while in flight, and their confirmation will never come
         self.given = 0
         self.ghosts = 0
         self.flight = []

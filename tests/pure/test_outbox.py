@@ -89,6 +89,7 @@ def test_entries_dropped_while_in_flight_do_not_take_a_newer_one_with_their_conf
         while box.dropped == 0:
             n += 1
             box.put(n, 0, payload(n))
+        assert box.dropped == n - 1 - box.pending  # entry 1 was sent: not counted unless never confirmed
         box.confirm()  # entry 1's confirmation: it was already dropped
         first = box.peek()[0]
         assert first > 1
@@ -130,3 +131,18 @@ def test_a_head_record_cut_short_resends_at_most_one_entry():
         f.write(b"3 1 ")  # cut while writing the record of the second confirm
     box = Outbox(card, "aws", 64, 10)
     assert [e[0] for e in drain(box)] == [2, 3, 4, 5]  # entry 2 again, none lost
+
+
+def test_an_entry_dropped_in_flight_and_never_confirmed_counts_as_dropped():
+    for card in (folder(), None):
+        box = Outbox(card, "aws", 2, 3)
+        box.put(1, 0, payload(1))
+        box.next()
+        n = 1
+        while box.peek()[0] == 1:
+            n += 1
+            box.put(n, 0, payload(n))
+        before = box.dropped
+        box.rewind()  # the link was lost before entry 1's confirmation came
+        assert box.dropped == before + 1
+        assert box.next()[0] == box.peek()[0] > 1
