@@ -39,7 +39,7 @@ class Outbox:
         self.given = 0  # RAM: how many next() gave since the last rewind, not yet confirmed
         self.ghosts = 0  # confirmations still to come for entries dropped while in flight
         self.folder = folder
-        self.prefix = None if folder is None else folder + "/" + name + "-outbox."
+        self.prefix = "" if folder is None else folder + "/" + name + "-outbox."
         self.seg_bytes = size_kb * 1024 // SEGMENTS
         self.segs = []  # the segment numbers on the card, oldest first
         self.sizes = []  # their sizes in bytes
