@@ -20,9 +20,10 @@ THING = "TestThing23"
 INTERVAL = 300
 
 
-def start(tmp_path, standin, ntp, extra="", interval=INTERVAL):
-    """The logger with updates allowed a little more often than observations: each reaches the shadow."""
-    rate = "AWS_IOT_MINIMUM_UPDATE_INTERVAL = %d\n" % (interval - 50)
+def start(tmp_path, standin, ntp, extra="", interval=INTERVAL, size=64):
+    """The logger with an outbox of `size` KB, and updates allowed a little more often than
+    observations: each reaches the shadow."""
+    rate = "AWS_IOT_MINIMUM_UPDATE_INTERVAL = %d\nAWS_IOT_OUTBOX_SIZE = %d\n" % (interval - 50, size)
     settings = toml("127.0.0.1:%d" % ntp.port, interval=interval, extra=aws_toml(standin) + rate + extra)
     return devicerun.Logger(tmp_path, settings, STEADY_BUS, card_files=standin.certs)
 
@@ -165,7 +166,7 @@ def test_a_power_cut_in_the_middle_of_an_outage_loses_nothing_queued(aws_standin
 def test_a_full_outbox_drops_the_oldest_says_so_and_tells_the_shadow(aws_standin, ntp_server, tmp_path):
     before = len(aws_standin.accepted(THING))
     # 4 KB: four files of 1 KB, three observations each; an outage of ~25 observations overflows it.
-    logger = start(tmp_path, aws_standin, ntp_server, extra="AWS_IOT_OUTBOX_SIZE = 4\n", interval=200)
+    logger = start(tmp_path, aws_standin, ntp_server, size=4, interval=200)
     try:
         logger.wait("delivered (PUBACK)", count=3)
         logger.proc.send_signal(signal.SIGUSR1)

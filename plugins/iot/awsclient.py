@@ -382,7 +382,7 @@ class AWSClient:
             return
         else:
             interval = self.min_ms
-        if len(flight) >= IN_FLIGHT:
+        if box is not None and len(flight) >= IN_FLIGHT:
             return
         throttle = self.throttle_ms
         if throttle and not self.throttle_hit:
@@ -400,7 +400,8 @@ class AWSClient:
             self.pending = None
         record = None
         item = [None, live, False, -1]
-        flight.append(item)
+        if box is not None:  # kept until confirmed: sent again from the outbox if the link goes first
+            flight.append(item)
         if box is not None and box.dropped != self.drops_told:
             item[3] = box.dropped
             text = text[:-1] + ',"outbox_dropped":' + str(box.dropped) + "}"
