@@ -1827,6 +1827,11 @@ def main(argv=None) -> int:
     # 6
     print("\n6. " + bench_devices.report(bench_devices.figures(), bench_devices.heap_figures(),
                                         bench_devices.scan_figures(1 if quick else 5)))
+    # 7 (the local AWS IoT stand-in, as section 4: tests/test_aws_outbox.py covers the behaviour)
+    if "--no-aws" not in argv:
+        import bench_outbox
+        print("\n" + bench_outbox.report(bench_outbox.drain_figures(60 if quick else 600), bench_outbox.card_cost(),
+                                         bench_outbox.heap_figures()))
     print("\n(%.0f s)" % (time.time() - t_start))
     return 0
 

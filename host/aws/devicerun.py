@@ -154,3 +154,20 @@ def run_in_process(folder, settings, certs, driver, card=None):
     out = subprocess.run([sys.executable, "-c", script], cwd=str(root), capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     return out.stdout
+
+
+def restart(logger, kill=True):
+    """The same logger started again on its drive and card (a reboot): after a kill -9 (a power cut),
+    or after Ctrl-C. The new process's console is read as before, after a "--- restart ---" line."""
+    if logger.proc.poll() is None:
+        if kill:
+            logger.proc.kill()
+            logger.proc.wait(10)
+        else:
+            logger.stop()
+    logger.lines.append("--- restart ---")
+    logger.proc = subprocess.Popen(  # pylint: disable=consider-using-with
+        logger.proc.args, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    threading.Thread(target=logger._read, args=(logger.proc.stdout, logger.lines), daemon=True).start()
+    threading.Thread(target=logger._read, args=(logger.proc.stderr, logger.err), daemon=True).start()
+    return logger

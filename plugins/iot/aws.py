@@ -31,9 +31,18 @@ KEEP_ALIVE = Prop(S, "Keep Alive", INT, 60, "MQTT keep-alive, s", low=30, high=1
 CONFIRM = Prop(S, "Confirmation", STR, "PUBACK",
                "What counts as delivered: the broker's PUBACK (QoS 1) or the shadow's update/accepted",
                choices=("PUBACK", "accepted"))
+OUTBOX = Prop(S, "Outbox Size", INT, 0,
+              "Observations kept on the SD card while the shadow cannot be reached, KB (the oldest "
+              "dropped when full), e.g. 64; 0: none are kept", low=0, high=4096)
+OUTBOX_RAM = Prop(S, "Outbox Entries Without Card", INT, 20,
+                  "Without an SD card, the newest observations kept in RAM while offline (lost at a restart)",
+                  low=1, high=200)
+REPLAY = Prop(S, "Replay Interval", INT, 75,
+              "Shortest time between updates sent from the outbox, ms (AWS allows about 20 per second per Thing)",
+              low=50, high=60000)
 # awsconnect.py unpacks this tuple in this order.
 PROPERTIES = (ENABLED, PORT, SERVER, TOPIC, CLIENT, BUFFER, USERNAME, PASSWORD, CA, CERT, KEY, CA_FILE, CERT_FILE,
-              KEY_FILE, MIN_INTERVAL, KEEP_ALIVE, CONFIRM)
+              KEY_FILE, MIN_INTERVAL, KEEP_ALIVE, CONFIRM, OUTBOX, OUTBOX_RAM, REPLAY)
 
 
 def setup(app):

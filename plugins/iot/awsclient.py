@@ -32,6 +32,7 @@ from plugins.iot.mqttlink import (ACK_WAIT_MS, CAP_MS, CARD_CHECK_MS, RECV_TIMEO
 STATE_LIMIT = 8192  # AWS: desired + reported state at most 8 KB
 VERIFY_MS = 10000  # the first update after a connect must be accepted by the shadow by then
 THROTTLE_CAP_MS = 60000  # 429/500 double the time between updates up to this much extra
+IN_FLIGHT = 8  # updates sent and not yet confirmed, at most (AWS: 10 requests in flight per connection)
 _HEAD = b'{"state":{"reported":'
 
 
@@ -100,6 +101,12 @@ class AWSClient:
     limit: int
     config_error: Any
     get_misses: int
+    box: Any
+    flight: list
+    queued: int
+    drops_told: int
+    drop_said: bool
+    replay_ms: int
 
     def __init__(self, app, net):
         self.app = app
@@ -119,9 +126,67 @@ class AWSClient:
     # --- the loop -------------------------------------------------------------------------
 
     def write(self, observation):
+        box = self.box
+        if box is not None and (box.pending or not self.connected or self.verifying):
+            # Not deliverable now, or older ones wait: into the outbox. Logging faster than the
+            # Minimum Update Interval, one observation in every so many (counted, not timed: a
+            # late tick must not cost the next one its place).
+            interval = self.app.interval_ms
+            every = (self.min_ms + interval - 1) // interval if interval > 0 else 1
+            self.queued += 1
+            if every > 1 and self.queued % every:
+                self.skipped += 1
+                return
+            self._queue(observation.json())
+            return
         if self.pending is not None:
             self.skipped += 1  # the latest observation wins between updates; the card holds them all
         self.pending = observation.json()
+
+    def _queue(self, text):
+        box = self.box
+        wall = self.app.wall
+        dropped = box.put(self.app.entry, wall.epoch_ms() // 1000 if wall.is_set() else 0, text)
+        if box.error and box.error != self.last_error:
+            self.last_error = box.error
+            self.app.warn("AWS IoT: " + box.error)
+        if dropped and not self.drop_said:
+            self.drop_said = True  # said once until the outbox empties; counted in !aws and the shadow
+            self.app.warn("AWS IoT: outbox full: the oldest observations waiting are dropped (" + str(box.dropped)
+                          + " so far; the card's log holds them); the shadow is told in \"outbox_dropped\"")
+
+    def _requeue(self):
+        """The link is gone: what was sent and not confirmed is sent again from the outbox, the
+        live updates (older than anything queued since) queued first."""
+        box = self.box
+        flight = self.flight
+        self.flight = []
+        if box is None:
+            return
+        for item in flight:
+            if item[1] is not None and not item[2]:
+                self._queue(item[1])
+        if self.pending is not None:
+            self._queue(self.pending)
+            self.pending = None
+        box.rewind()
+
+    def _settle(self, token):
+        """An update confirmed (or given up): the oldest confirmed in a row leave the outbox."""
+        flight = self.flight
+        for item in flight:
+            if item[0] == token:
+                item[2] = True
+                break
+        while flight and flight[0][2]:
+            item = flight.pop(0)
+            if item[1] is None:
+                self.box.confirm()
+            if item[3] >= 0:
+                self.drops_told = item[3]
+        box = self.box
+        if box is not None and not box.pending:
+            self.drop_said = False
 
     def poll(self, now):
         net = self.net
@@ -165,6 +230,7 @@ class AWSClient:
 
     def _close(self):
         self.connected = False
+        self._requeue()  # what was sent but not confirmed goes back to the outbox
         if self.client is not None:
             drop(self.client)
 
@@ -192,13 +258,38 @@ class AWSClient:
             if ticks_diff(now, tokens[0][1]) > VERIFY_MS:
                 _call("awswords", "no_shadow_answer", self, now)
             return  # one update at a time until the shadow has answered once
-        if self.pending is None:
+        box = self.box
+        flight = self.flight
+        replay = box is not None and box.pending > 0
+        if replay:
+            interval = self.replay_ms  # the outbox drains faster than observations come
+        elif self.pending is None:
+            return
+        else:
+            interval = self.min_ms
+        if box is not None and len(flight) >= IN_FLIGHT:
             return
         throttle = self.throttle_ms
         if throttle and not self.throttle_hit:
             throttle //= 2  # no 429/500 for the last update: the rate recovers
-        if self.last_sent is not None and ticks_diff(now, self.last_sent) < self.min_ms + throttle:
+        if self.last_sent is not None and ticks_diff(now, self.last_sent) < interval + throttle:
             return
+        if replay:
+            record = box.next()  # the oldest not yet sent, with its own time and entry number
+            if record is None:
+                return  # all sent, awaiting confirmation
+            text = record[2]
+            live = None
+        else:
+            text = live = self.pending
+            self.pending = None
+        record = None
+        item = [None, live, False, -1]
+        if box is not None:  # kept until confirmed: sent again from the outbox if the link goes first
+            flight.append(item)
+        if box is not None and box.dropped != self.drops_told:
+            item[3] = box.dropped
+            text = text[:-1] + ',"outbox_dropped":' + str(box.dropped) + "}"
         if throttle != self.throttle_ms:
             self.throttle_ms = throttle if throttle >= self.min_ms else 0
             if not self.throttle_ms:
@@ -207,18 +298,23 @@ class AWSClient:
         if not self.rejected_since:
             self.rejected_said = 0  # the last update went through: a new rejection is named again
         self.rejected_since = False
-        data = self.pending.encode()  # the bytes AWS counts (a character may take up to 4)
-        self.pending = None
+        data = text.encode()  # the bytes AWS counts (a character may take up to 4)
+        text = live = None
         size = len(data)
         if size + 13 > STATE_LIMIT:  # {"reported":...}: AWS's 8 KB counts desired + reported
+            item[2] = True  # never sendable: it leaves the outbox (the card's log holds it)
+            self._settle(None)
             _call("awswords", "too_big", self, "over_state", size)
             return
         token = self.prefix + "-" + str(self.seq + 1)
         tail = '},"clientToken":"' + token + '"}'
         size += len(_HEAD) + len(tail)  # the payload: {"state":{"reported":<observation>},"clientToken":"..."}
         if self.limit and size > self.limit:
+            item[2] = True
+            self._settle(None)
             _call("awswords", "too_big", self, "over_buffer", size)
             return
+        item[0] = token
         self.seq += 1
         self.too_big_said = False
         self.last_sent = now
@@ -254,6 +350,7 @@ class AWSClient:
             else:
                 return  # not awaited: another client's, or one its PUBACK already confirmed
         self.confirmed += 1
+        self._settle(token)
         self.app.info("AWS IoT: update " + token + " " + ("accepted, shadow version " + version
                                                          if version else "delivered (PUBACK)"))
         if self.verifying:
@@ -274,6 +371,18 @@ class AWSClient:
                 self._confirmed(token, field(message, "version"))
         elif topic.endswith("/rejected"):
             _call("awswords", "rejected", self, token, message)
+            if token and self.box is not None:
+                self._rejected(token, field(message, "code"))
+
+    def _rejected(self, token, code):
+        """A rejected update leaves the outbox (the shadow cannot take it as it is), but one
+        throttled (429, 500) is sent again: everything unconfirmed from the oldest on."""
+        if code == "429" or code == "500":
+            for item in self.flight:
+                if item[0] == token:
+                    self._requeue()
+                    return
+        self._settle(token)
 
     def apply(self, prop, value):
         # A setting changed (menu, shadow delta: core/live.py): the update rate takes effect at once.

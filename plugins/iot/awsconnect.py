@@ -14,7 +14,7 @@ from core.net import Backoff
 from plugins.iot.awsclient import CAP_MS, PROPERTIES, RECV_TIMEOUT_S, SOCKET_TIMEOUT_S, make_client_class
 
 (_, PORT, SERVER, TOPIC, CLIENT, BUFFER, USERNAME, PASSWORD, CA, CERT, KEY, CA_FILE, CERT_FILE, KEY_FILE,
- MIN_INTERVAL, KEEP_ALIVE, CONFIRM) = PROPERTIES  # plugins/iot/aws.py's order
+ MIN_INTERVAL, KEEP_ALIVE, CONFIRM, OUTBOX, OUTBOX_RAM, REPLAY) = PROPERTIES  # plugins/iot/aws.py's order
 INLINE_CERT = "aws-iot-cert.pem"
 INLINE_KEY = "aws-iot-key.pem"
 
@@ -67,6 +67,31 @@ def prepare(c):
     c.config_error = error = _config_error(c)
     if error:
         c._say(error + "; AWS IoT waits until the settings change (logging goes on)")
+    _outbox(c, get)
+
+
+def _outbox(c, get):
+    """The outbox (core/outbox.py): on the card if there is one, else a RAM ring."""
+    c.box = None
+    c.flight = []  # [[token, live JSON or None (the outbox's), confirmed, outbox_dropped sent or -1]]
+    c.queued = 0  # observations that came for the outbox
+    c.drops_told = 0  # the drop count a confirmed update carried
+    c.drop_said = False
+    c.replay_ms = get(REPLAY)
+    size = get(OUTBOX)
+    if not size or c.config_error:
+        return
+    from core import sdcard
+    from core.outbox import Outbox
+    card = sdcard.mounted() or sdcard.mount(get) is None
+    c.box = box = Outbox(sdcard.ROOT if card else None, "aws", size, get(OUTBOX_RAM))
+    if box.error:
+        c.app.warn("AWS IoT: " + box.error)
+    elif not card:
+        c.app.info("AWS IoT: no SD card: while offline the newest " + str(box.ram_entries)
+                   + " observations wait in RAM (lost at a restart)")
+    if box.pending:
+        c.app.info("AWS IoT: " + str(box.pending) + " observations wait in the outbox from before the restart")
 
 
 def _config_error(c):

@@ -58,6 +58,10 @@ def report(c):
              + ("update/accepted" if c.confirm_accepted else "PUBACK") + "), rejected " + str(c.rejected)
              + ", replaced by a newer one " + str(c.skipped) + ", too big " + str(c.too_big))
     app.info("AWS IoT: reconnects " + str(c.reconnects) + "; last error: " + (c.last_error or "none"))
+    box = c.box
+    if box is not None:
+        app.info("AWS IoT: outbox (" + ("SD card" if box.folder else "RAM") + "): " + str(box.pending)
+                 + " waiting, " + str(len(c.flight)) + " sent and not confirmed, dropped when full " + str(box.dropped))
 
 
 def no_clock(c):
