@@ -66,7 +66,8 @@ def test_heap_after_boot_and_imports():
     assert boot["boot_bytes"] > 0 and boot["logged_bytes"] > 0
     assert "core.app" in boot["imported"] and "core.app" in boot["resident"]
     # commands and a settings save load modules that are released again; a zone costs something
-    assert boot["kept_after_use"] == [] and boot["used_bytes"] < 1024, boot
+    # nothing kept; what stays is the names their code interned (MicroPython never frees them)
+    assert boot["kept_after_use"] == [] and boot["used_bytes"] < 1536, boot
     assert boot["tz_bytes"] > 0
     imp = bench.heap_imports(boot)
     names = [r["name"] for r in imp["rows"]]
