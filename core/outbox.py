@@ -26,7 +26,19 @@
 # between a confirm and its record resends that one entry, never loses one.
 import os
 
+from core.app import release
+
 SEGMENTS = 4
+
+
+def _rare(name, box):
+    # What only a start (load: recovery) or a full outbox (drop) needs is in core/outboxload.py,
+    # imported for the call and released after, so its code costs heap only meanwhile.
+    from core import outboxload
+    try:
+        return getattr(outboxload, name)(box)
+    finally:
+        release(("core.outboxload",))
 
 
 class Outbox:
@@ -50,57 +62,14 @@ class Outbox:
         self.torn = False  # the newest file ends in a cut line: the next put starts a new line
         if folder is not None:
             try:
-                self._load()
+                _rare("load", self)
             except OSError as err:
                 self._fail(err)
 
     # --- the card ----------------------------------------------------------------------
 
-    def _path(self, seg):
+    def path(self, seg):
         return self.prefix + str(seg)
-
-    def _load(self):
-        start = len(self.prefix) - len(self.folder) - 1
-        stem = self.prefix[len(self.folder) + 1:]
-        segs = []
-        for file in os.listdir(self.folder):
-            if file.startswith(stem) and file[start:].isdigit():
-                segs.append(int(file[start:]))
-        segs.sort()
-        best = None
-        for i in (0, 1):
-            record = _head_record(self.prefix + "h" + str(i))
-            if record is not None and (best is None or record[0] > best[0]):
-                best = record
-        seg, off = (segs[0] if segs else 0), 0
-        if best is not None:
-            self.seq, hseg, hoff, self.dropped = best
-            if hseg in segs:
-                seg, off = hseg, hoff
-            elif segs and hseg > segs[0]:  # its file is gone: start at the next one
-                for s in segs:
-                    if s > hseg:
-                        seg = s
-                        break
-        for s in segs[:]:
-            if s < seg:  # all its entries were confirmed (a cut came before it was deleted)
-                os.remove(self._path(s))
-                segs.remove(s)
-        self.segs = segs
-        self.sizes = [os.stat(self._path(s))[6] for s in segs]
-        self.head = self.cursor = (seg, off)
-        count = 0
-        at = self.head
-        while True:
-            record, at = self._read(at)
-            if record is None:
-                break
-            count += 1
-        self.pending = count
-        if segs and self.sizes[-1]:
-            with open(self._path(segs[-1]), "rb") as f:
-                f.seek(self.sizes[-1] - 1)
-                self.torn = f.read(1) != b"\n"
 
     def _read(self, at):
         # The entry at `at` (skipping lines that fail their check) and where the next one starts;
@@ -109,7 +78,7 @@ class Outbox:
         while seg in self.segs:
             i = self.segs.index(seg)
             if off < self.sizes[i]:
-                with open(self._path(seg), "rb") as f:
+                with open(self.path(seg), "rb") as f:
                     f.seek(off)
                     while True:
                         line = f.readline()
@@ -131,34 +100,6 @@ class Outbox:
                 + str(_check(self.seq, seg, off, self.dropped)) + "\n")
         with open(self.prefix + "h" + str(self.seq % 2), "wb") as f:
             f.write(text.encode())
-
-    def _drop_oldest_segment(self):
-        seg = self.segs[0]
-        lost = 0
-        at = self.head if self.head[0] == seg else (seg, 0)
-        while True:
-            record, at = self._read(at)
-            if record is None or at[0] != seg:
-                break
-            lost += 1
-        ghosts = self.ghosts
-        for item in self.flight[:]:
-            if item[0] == seg:  # in flight: its confirmation must not remove a newer entry
-                self.flight.remove(item)
-                self.ghosts += 1
-                lost -= 1  # sent: counted as dropped only if never confirmed (rewind)
-        os.remove(self._path(seg))
-        self.segs.pop(0)
-        self.sizes.pop(0)
-        nxt = (self.segs[0], 0)
-        if self.head[0] == seg:
-            self.head = nxt
-        if self.cursor[0] == seg:
-            self.cursor = nxt
-        self.pending -= lost + self.ghosts - ghosts
-        self.dropped += lost
-        self._write_head()
-        return lost
 
     def _fail(self, err):
         # The card failed: the outbox goes on in RAM (what waited on the card stays there, and is
@@ -189,8 +130,8 @@ class Outbox:
                 if self.torn:
                     line = line[1:]
                 while len(self.segs) > SEGMENTS:
-                    dropped += self._drop_oldest_segment()
-            with open(self._path(self.segs[-1]), "ab") as f:
+                    dropped += _rare("drop", self)
+            with open(self.path(self.segs[-1]), "ab") as f:
                 f.write(line)
         except OSError as err:
             self._fail(err)
@@ -271,7 +212,7 @@ class Outbox:
             self.pending -= 1
             segs = self.segs
             while len(segs) > 1 and (segs[0] < at[0] or (segs[0] == at[0] and at[1] >= self.sizes[0])):
-                os.remove(self._path(segs[0]))  # all its entries confirmed
+                os.remove(self.path(segs[0]))  # all its entries confirmed
                 segs.pop(0)
                 self.sizes.pop(0)
                 if at[0] < segs[0]:
@@ -285,20 +226,6 @@ class Outbox:
 
 def _check(seq, seg, off, dropped):
     return (seq * 7 + seg * 31 + off * 131 + dropped * 17) % 65521
-
-
-def _head_record(path):
-    try:
-        with open(path, "rb") as f:
-            parts = f.read(80).split()
-        if len(parts) != 5:
-            return None
-        seq, seg, off, dropped, check = [int(p) for p in parts]
-    except (OSError, ValueError):
-        return None
-    if check != _check(seq, seg, off, dropped):
-        return None
-    return seq, seg, off, dropped
 
 
 def _parse(line):
