@@ -23,14 +23,17 @@ class SiblingBroker(Broker):
     """Mosquitto without the AWS policy: anonymous plain MQTT, or TLS requiring a client certificate
     signed by the test CA (`tls`)."""
 
-    def __init__(self, certs, folder, tls):
+    def __init__(self, certs, folder, tls, persist=False):
         super().__init__(certs, folder)
         self.tls = tls
+        self.persist = persist  # sessions (and messages queued for them) kept across a stop by PID
 
     def _write_config(self):
         os.makedirs(self.folder, exist_ok=True)
         conf = os.path.join(self.folder, "mosquitto.conf")
-        lines = ["per_listener_settings false", "persistence false", "log_dest stdout", "log_type all",
+        persistence = ["persistence true", "persistence_location " + os.path.join(self.folder, "")] \
+            if self.persist else ["persistence false"]
+        lines = ["per_listener_settings false"] + persistence + ["log_dest stdout", "log_type all",
                  "connection_messages true", "allow_anonymous true", "listener %d %s" % (self.port, self.host)]
         if self.tls:
             lines += ["cafile " + self.certs.ca, "certfile " + self.certs.server_cert,
@@ -62,9 +65,13 @@ def brokers(tmp_path_factory):
 class Subscriber:
     """paho-mqtt subscribed to TOPIC (with the test CA and a valid client certificate for TLS)."""
 
-    def __init__(self, broker, certs=None):
+    def __init__(self, broker, certs=None, persistent=False):
         self.messages = queue.Queue()
-        self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="checker-%d" % broker.port)
+        # persistent: a session the broker keeps (with a persist=True broker, across its restarts), so
+        # what is published while this client reconnects waits for it
+        self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="checker-%d" % broker.port,
+                                  clean_session=not persistent)
+        self.client.reconnect_delay_set(1, 1)
         if certs is not None:
             self.client.tls_set(ca_certs=certs.ca, certfile=certs.other_cert, keyfile=certs.other_key)
         subscribed = queue.Queue()
@@ -74,6 +81,19 @@ class Subscriber:
         self.client.connect("localhost", broker.port)
         self.client.loop_start()
         subscribed.get(timeout=10)
+
+    def until(self, entry, timeout=30):
+        """Every message until one with General.Entry `entry` or later (as they came)."""
+        out = []
+        end = time.monotonic() + timeout
+        while not out or out[-1]["General"]["Entry"] < entry:
+            left = end - time.monotonic()
+            assert left > 0, "entry %d never came; got %s" % (entry, [m["General"]["Entry"] for m in out][-20:])
+            try:
+                out.append(json.loads(self.messages.get(timeout=left)))
+            except queue.Empty:
+                pass
+        return out
 
     def take(self, count, timeout=20):
         out = []
@@ -204,3 +224,62 @@ def test_wrong_certificates_are_refused_and_named_and_logging_goes_on(brokers, t
         assert len(said) == 1, (name, said)  # said once
         assert len(logger.times()) >= 5, name  # logging went on
         assert logger.card_lines() >= 5, name
+
+
+def logged(logger):
+    """General.Entry of the newest observation on the console."""
+    return int([line for line in logger.lines if line.split(",")[0].isdigit()][-1].split(",")[1])
+
+
+def card_entries(logger):
+    """General.Entry of every observation in the card's log files (one boot)."""
+    out = []
+    for path in sorted(logger.sd.glob("sfe*.txt")):
+        lines = path.read_text().splitlines()
+        column = lines[0].split(",").index("General.Entry")
+        out += [int(line.split(",")[column]) for line in lines[1:] if line[:1].isdigit()]
+    return out
+
+
+def once_in_order(entries, repeats):
+    """The entries with repeats in a row removed. MQTT is at least once: a PUBLISH whose PUBACK was lost
+    with the link is sent again by the logger after the reconnect, and the broker (its session kept)
+    may deliver its last one to the subscriber again; so at most `repeats` arrive twice, next to each
+    other, as with AWS IoT (tests/test_aws_outbox.py)."""
+    unique = [e for i, e in enumerate(entries) if i == 0 or e != entries[i - 1]]
+    assert len(entries) - len(unique) <= repeats, entries
+    return unique
+
+
+def test_with_an_outbox_every_entry_arrives_once_in_order_across_a_broker_outage(brokers, tmp_path):
+    # Outbox on, 300 ms interval, the broker stopped by PID for 3 s: every entry logged arrives, from
+    # the first (queued before the first connect) to the last, each once, in order; the card has them.
+    certs = brokers[0]
+    broker = SiblingBroker(certs, tmp_path / "broker", False, persist=True).start()
+    subscriber = Subscriber(broker, persistent=True)
+    logger = Logger(tmp_path / "logger", plain_toml(broker) + "MQTT_CLIENT_OUTBOX_SIZE = 64\n", interval=300)
+    try:
+        logger.wait("delivered to %s (PUBACK)" % TOPIC)
+        logger.wait(",5,")  # a few delivered live
+        broker.stop()
+        logger.wait("[W] MQTT Client: connection lost (", timeout=30)
+        time.sleep(3)  # ~10 observations into the outbox on the card
+        assert list(logger.sd.glob("mqtt-outbox.*"))
+        broker.start()
+        logger.wait("[I] MQTT Client: connected to", count=2, timeout=30)
+        last = logged(logger) + 2  # the outbox drained, and the live ones behind it
+        got = subscriber.until(last)
+        logger.type("!mqtt\n")
+        logger.wait("MQTT Client: outbox (SD card): ")
+    finally:
+        subscriber.close()
+        logger.stop()
+        broker.stop()
+    sent = once_in_order([m["General"]["Entry"] for m in got], 2)
+    assert sent == list(range(1, len(sent) + 1)), sent
+    check_observations([m for i, m in enumerate(got) if i == 0 or m != got[i - 1]], logger)
+    on_card = card_entries(logger)
+    assert on_card[:len(sent)] == sent and len(on_card) >= last  # the card's log has every one
+    assert logger.count("[W] MQTT Client: connection lost") == 1
+    assert "outbox full" not in logger.console()
+    assert logger.largest_gap() <= 300 + 1400, logger.largest_gap()

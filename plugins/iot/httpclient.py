@@ -11,6 +11,13 @@
 # is closed on every error path.
 #
 # Without an outbox, observations wait in RAM, at most QUEUE_MAX; the oldest are dropped and counted.
+# With one ("Outbox Size", core/outbox.py through storeforward.py), as AWS IoT: while the last POST
+# went through and the outbox is empty, observations are POSTed from RAM as above; anything else (a
+# failed POST not yet followed by a 2xx, WiFi down, older ones in the outbox, RAM full) queues the
+# observation in the outbox, behind what RAM held (_spill: RAM holds observations only while the
+# outbox is empty, so the order is the logging order). The outbox is POSTed oldest first, one per
+# poll, each observation as it was logged (its own entry and time); each leaves it only at its 2xx
+# (delivered()), or at an answer that drops it (4xx: it would get the same answer again).
 # The settings check, the words for rare events and !http are in httpwords.py (imported when needed).
 import errno
 
@@ -91,6 +98,9 @@ class HTTPService:
     last_error: str
     last_entry: int
     said_delivered: bool
+    outbox: Any  # core/outbox.py's Outbox, or None
+    drop_said: bool
+    box_said: bool
 
     def __init__(self, app, net, props):
         self.app = app
@@ -120,13 +130,28 @@ class HTTPService:
 
     def write(self, observation):
         queue = self.queue
+        box = self.outbox
+        if box is not None and (box.pending or self.failures or not self.net.up or len(queue) >= QUEUE_MAX):
+            from plugins.iot.storeforward import put
+            if queue:
+                self._spill()  # what RAM holds goes first
+            put(self, self.app.entry, observation.json())
+            return
         queue.append((self.app.entry, observation.json()))
         if len(queue) > QUEUE_MAX:
             queue.pop(0)  # the newest are kept
             self.dropped += 1
 
+    def _spill(self):
+        # The observations in RAM into the outbox, oldest first (none is being POSTed: a POST is one step).
+        from plugins.iot.storeforward import put
+        for entry, text in self.queue:
+            put(self, entry, text)
+        self.queue = []
+
     def poll(self, now):
-        if self.config_error or not self.queue:
+        box = self.outbox
+        if self.config_error or not (self.queue or (box is not None and box.pending)):
             return
         if not self.net.up:
             self.waiting_for = "WiFi"
@@ -148,7 +173,15 @@ class HTTPService:
         self._post(now)
 
     def _post(self, now):
-        entry, text = self.queue[0]
+        box = self.outbox
+        boxed = box is not None and box.pending > 0
+        if boxed:
+            record = box.peek()  # the oldest, with its own entry number (and time, in it)
+            if record is None:
+                return
+            entry, text = record[0], record[2]
+        else:
+            entry, text = self.queue[0]
         session = self.session
         if session is None:
             session = self.session = make_session(self.net.socket_pool(), self.context)
@@ -174,18 +207,25 @@ class HTTPService:
         response = None
         self.sent += 1
         if 200 <= code < 300:
-            self.queue.pop(0)
-            self.delivered(entry)
+            self.delivered(entry, boxed)
             return
-        self.call("answered", code, now)
+        if self.call("answered", code, entry, now):  # refused: sending it again would get the same answer
+            if boxed:
+                box.confirm()  # it leaves the outbox (the card's log holds it)
+            else:
+                self.queue.pop(0)
 
-    def delivered(self, entry):
-        # Observation `entry` (App.entry when it was taken) was confirmed by a 2xx answer. The one
-        # place a delivery is confirmed: the outbox's confirm() goes here.
+    def delivered(self, entry, boxed):
+        # Observation `entry` (App.entry when it was taken) was confirmed by a 2xx answer; `boxed`: it was
+        # the outbox's. The one place a delivery is confirmed: it leaves the outbox (or RAM) here.
         self.confirmed += 1
         self.last_entry = entry
-        if self.outbox is not None:
+        if boxed:
             self.outbox.confirm()
+            from plugins.iot.storeforward import settled
+            settled(self)
+        else:
+            self.queue.pop(0)
         if self.failures or not self.said_delivered:
             self.call("recovered", entry)
 
@@ -206,3 +246,5 @@ class HTTPService:
 
     def close(self):
         self._drop()
+        if self.outbox is not None and self.queue:
+            self._spill()  # what RAM holds waits in the outbox for the next start

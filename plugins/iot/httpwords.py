@@ -39,6 +39,10 @@ def prepare(c):
     if error:
         c.waiting_for = "settings"
         c._say(error + "; HTTP IoT waits until the settings change (logging goes on)")
+    size = c.app.settings.get(c.props[3])  # Outbox Size (KB)
+    if size and not error:
+        from plugins.iot.storeforward import open_box  # kept while the service runs (its put())
+        c.outbox = open_box(c, "http", size, c.app.settings.get(c.props[4]))
 
 
 def _parse(c, url):
@@ -83,15 +87,15 @@ def unreachable(c, err, now):
     _failed(c, "unreachable", text + "; the observation is kept", now)
 
 
-def answered(c, code, now):
-    # A status other than 2xx: counted, said once per status until a delivery.
+def answered(c, code, entry, now):
+    # A status other than 2xx: counted, said once per status until a delivery. True if observation
+    # `entry` is to be dropped (the caller removes it), False if it is kept for a retry.
     c.codes[code] = c.codes.get(code, 0) + 1
-    what = "answered " + str(code) + " " + _REASONS.get(code, "") + " to observation " + str(c.queue[0][0])
+    what = "answered " + str(code) + " " + _REASONS.get(code, "") + " to observation " + str(entry)
     if code >= 500 or code in RETRY:
         c.failed += 1
         _failed(c, code, what + "; it is kept", now)
-        return
-    c.queue.pop(0)
+        return False
     c.refused += 1
     c.failures += 1
     c.last_error = c.server + " " + what + "; it is dropped (the card holds it): sending it again would get " \
@@ -99,6 +103,7 @@ def answered(c, code, now):
     if code not in c.said:
         c.said.append(code)
         c.app.warn("HTTP IoT: " + c.last_error + "; logging goes on")
+    return True
 
 
 def _failed(c, reason, text, now):
@@ -138,4 +143,7 @@ def report(c):
     app.info("HTTP IoT: POSTs " + str(c.sent) + ", delivered " + str(c.confirmed) + " (2xx), kept for a retry "
              + str(c.failed) + ", refused " + str(c.refused) + ", no answer " + str(c.unreachable) + ", waiting "
              + str(len(c.queue)) + ", dropped " + str(c.dropped) + "; other answers: " + codes)
+    if c.outbox is not None:
+        from plugins.iot.storeforward import describe
+        app.info("HTTP IoT: " + describe(c.outbox))
     app.info("HTTP IoT: last error: " + (c.last_error or "none"))

@@ -13,6 +13,15 @@
 # Without an outbox, observations wait in RAM, at most QUEUE_MAX: while the broker cannot be
 # reached the oldest are dropped, and counted (!mqtt / !mqtts).
 #
+# With one ("Outbox Size", core/outbox.py through storeforward.py), as AWS IoT: while connected and
+# the outbox empty, observations go out from RAM as above; anything else (not connected, older ones
+# waiting in the outbox, RAM full) queues the observation in the outbox, behind whatever RAM held
+# (mqttconnect.spill: RAM holds observations only while the outbox is empty, so the order is the
+# logging order). Once connected the outbox is sent oldest first (each observation as it was logged:
+# its own entry and time), up to WINDOW awaiting their PUBACK, new observations queued behind; each
+# leaves it only at its PUBACK (delivered()). A link lost with PUBACKs not come sends those again
+# (a broker may get one twice, never none).
+#
 # The connect attempt, the settings check and the words for rare events are in mqttconnect.py,
 # imported when needed and released after, as AWS IoT's awsconnect.py.
 from adafruit_ticks import ticks_diff
@@ -74,6 +83,9 @@ class MQTTService:
     last_error: str
     last_entry: int
     since: int
+    outbox: Any  # core/outbox.py's Outbox, or None
+    drop_said: bool
+    box_said: bool
 
     def __init__(self, app, net, props, kind):
         self.app = app
@@ -107,6 +119,13 @@ class MQTTService:
 
     def write(self, observation):
         queue = self.queue
+        box = self.outbox
+        if box is not None and (box.pending or not self.connected or len(queue) + len(self.acks) >= QUEUE_MAX):
+            if queue or self.acks:
+                self.call("spill")  # what RAM holds goes first
+            from plugins.iot.storeforward import put
+            put(self, self.app.entry, observation.json())
+            return
         queue.append((self.app.entry, observation.json()))
         if len(queue) > QUEUE_MAX:
             queue.pop(0)  # the newest are kept
@@ -129,7 +148,8 @@ class MQTTService:
                            + str(acks[0][1]) + " within " + str(ACK_WAIT_MS // 1000) + " s: the broker stopped "
                            "answering; " + str(len(acks)) + " observation(s) not confirmed")
                 return
-            if self.queue and len(acks) < WINDOW:
+            box = self.outbox
+            if len(acks) < WINDOW and (self.queue or (box is not None and box.pending)):
                 self._send(now)
             return
         if not self.backoff.ready(now):
@@ -146,21 +166,34 @@ class MQTTService:
         self.call("attempt", now)
 
     def _send(self, now):
-        entry, text = self.queue.pop(0)
+        box = self.outbox
+        boxed = box is not None and box.pending > 0
+        if boxed:
+            record = box.next()  # the oldest not yet sent, with its own entry number (and time, in it)
+            if record is None:
+                return  # all sent, awaiting their PUBACKs
+            entry, text = record[0], record[2]
+        else:
+            entry, text = self.queue.pop(0)
         data = text.encode()
         text = None
         size = len(data) + len(self.topic_bytes) + 4
         if self.limit and size > self.limit:
             self.call("too_big", entry, size)
+            if boxed:  # never sendable: it leaves the outbox (the card's log holds it), in its turn
+                self.acks.append((0, entry, now, None))
+                self._settle()
             return
         self.pid = self.pid % 0xFFFF + 1
         try:
             whole = packet(self.client, self.topic_bytes, self.pid, (data,))
         except MemoryError as err:
-            self.queue.insert(0, (entry, data.decode()))
+            if not boxed:  # the outbox's is sent again after its rewind (_lost)
+                self.queue.insert(0, (entry, data.decode()))
             self._lost("", err)
             return
-        self.acks.append((self.pid, entry, now, data))  # before the write: a failed one is sent again
+        # before the write: a failed one is sent again
+        self.acks.append((self.pid, entry, now, None if boxed else data))
         if send(self, whole):  # one bounded write; its PUBACK is read by a later poll
             self.sent += 1
 
@@ -168,16 +201,28 @@ class MQTTService:
         acks = self.acks
         for i in range(len(acks)):
             if acks[i][0] == pid:
-                self.delivered(acks.pop(i)[1])
+                ack = acks.pop(i)
+                self.delivered(ack[1], ack[3] is None)
+                self._settle()
                 return
 
-    def delivered(self, entry):
-        # Observation `entry` (App.entry when it was taken) was confirmed by the broker (PUBACK at QoS 1).
-        # The one place a delivery is confirmed: the outbox's confirm() goes here.
+    def _settle(self):
+        # Placeholders (packet id 0: too big, never sent) leave the outbox once the ones before them
+        # were confirmed: the outbox's confirm() removes its oldest given.
+        acks = self.acks
+        while acks and not acks[0][0]:
+            acks.pop(0)
+            self.outbox.confirm()
+
+    def delivered(self, entry, boxed):
+        # Observation `entry` (App.entry when it was taken) was confirmed by the broker (PUBACK at QoS 1);
+        # `boxed`: it was the outbox's. The one place a delivery is confirmed: it leaves the outbox here.
         self.confirmed += 1
         self.last_entry = entry
-        if self.outbox is not None:
-            self.outbox.confirm()
+        if boxed:
+            self.outbox.confirm()  # PUBACKs come in order (MQTT 3.1.1 4.6): the outbox's oldest given
+            from plugins.iot.storeforward import settled
+            settled(self)
         self.too_big_said = False
         if not self.said_delivered:
             self.said_delivered = True
@@ -207,3 +252,5 @@ class MQTTService:
             except Exception:
                 pass
         self._close()
+        if self.outbox is not None:
+            self.call("spill")  # what RAM holds waits in the outbox for the next start

@@ -21,7 +21,7 @@ def prepare(c):
     c.files_checked = None
     c.context = None
     c.queue = []  # [(entry, observation JSON)] not sent yet, oldest first
-    c.acks = []  # [(packet id, entry, tick sent, payload bytes)] awaiting their PUBACK
+    c.acks = []  # [(packet id, entry, tick sent, payload bytes or None: the outbox's)] awaiting their PUBACK
     c.pid = 0
     c.ping_at = None
     c.keep_alive = KEEP_ALIVE_S
@@ -47,6 +47,10 @@ def prepare(c):
     if error:
         c.waiting_for = "settings"
         c._say(error + "; " + c.name + " waits until the settings change (logging goes on)")
+    size = get(props[-2])  # Outbox Size (KB), then Outbox Entries Without Card: the tuple's last two
+    if size and not error:
+        from plugins.iot.storeforward import open_box  # kept while the service runs (its put())
+        c.outbox = open_box(c, c.kind, size, get(props[-1]))
 
 
 def _config_error(c):
@@ -108,10 +112,18 @@ def attempt(c, now):
 
 
 def requeue(c):
-    # After a lost link: the observations sent but not confirmed go back to the front of the queue,
-    # to be sent again after the reconnect; then the backoff waits.
+    # After a lost link: the observations sent but not confirmed go back to the front of the queue
+    # (with an outbox: into it, and it starts again at its oldest), to be sent again after the
+    # reconnect; then the backoff waits.
     acks = c.acks
-    if acks:
+    if c.outbox is not None:
+        for ack in acks:
+            if ack[0]:  # not a placeholder (too big: never sent)
+                c.resent += 1
+        spill(c)
+        c.outbox.rewind()
+        c.acks = []
+    elif acks:
         c.resent += len(acks)
         back = [(entry, data.decode()) for _, entry, _, data in acks]
         c.queue[0:0] = back
@@ -121,6 +133,29 @@ def requeue(c):
             del c.queue[0:extra]
             c.dropped += extra
     c.backoff.failed(ticks_ms())
+
+
+def spill(c):
+    # The observations held in RAM go into the outbox, oldest first: those sent and not confirmed,
+    # then those not sent. Called when one must be queued behind them (or the link is lost, or the
+    # service stops): RAM holds observations only while the outbox is empty, so the order stays the
+    # logging order. Those in flight stay in flight as the outbox's (given by next()), so their
+    # PUBACKs confirm them there.
+    from plugins.iot.storeforward import put
+    box = c.outbox
+    acks = c.acks
+    live = acks and acks[0][3] is not None  # all in flight are RAM's or all the outbox's (the rule above)
+    if live:
+        for ack in acks:
+            put(c, ack[1], ack[3].decode())
+    for entry, text in c.queue:
+        put(c, entry, text)
+    c.queue = []
+    if live:
+        for i in range(len(acks)):
+            box.next()
+            ack = acks[i]
+            acks[i] = (ack[0], ack[1], ack[2], None)
 
 
 def why(c, err):
@@ -160,4 +195,7 @@ def report(c):
     app.info(c.name + ": observations sent " + str(c.sent) + ", delivered " + str(c.confirmed) + " (PUBACK), "
              + "waiting " + str(len(c.queue)) + ", unconfirmed " + str(len(c.acks)) + ", sent again "
              + str(c.resent) + ", dropped " + str(c.dropped) + ", too big " + str(c.too_big))
+    if c.outbox is not None:
+        from plugins.iot.storeforward import describe
+        app.info(c.name + ": " + describe(c.outbox))
     app.info(c.name + ": connects " + str(c.connects) + "; last error: " + (c.last_error or "none"))

@@ -20,8 +20,15 @@ CA_FILE = Prop(S, "CA Cert Filename", STR, "", "CA certificate file on the SD ca
 CERT_FILE = Prop(S, "Client Cert Filename", STR, "", "Client certificate file on the SD card, if the broker "
                  "asks for one")
 KEY_FILE = Prop(S, "Client Key Filename", STR, "", "Client private key file on the SD card")
-# plugins/iot/mqttconnect.py unpacks this tuple in this order.
-PROPERTIES = (ENABLED, PORT, SERVER, TOPIC, CLIENT, BUFFER, USERNAME, PASSWORD, CA_FILE, CERT_FILE, KEY_FILE)
+OUTBOX = Prop(S, "Outbox Size", INT, 0,
+              "Observations kept on the SD card while the broker cannot be reached, KB (the oldest "
+              "dropped when full), e.g. 64; 0: the newest 8 wait in RAM", low=0, high=4096)
+OUTBOX_RAM = Prop(S, "Outbox Entries Without Card", INT, 20,
+                  "Without an SD card, the newest observations kept in RAM while offline (lost at a restart)",
+                  low=1, high=200)
+# plugins/iot/mqttconnect.py unpacks this tuple in this order (the outbox's two last, as in mqtt.py).
+PROPERTIES = (ENABLED, PORT, SERVER, TOPIC, CLIENT, BUFFER, USERNAME, PASSWORD, CA_FILE, CERT_FILE, KEY_FILE,
+              OUTBOX, OUTBOX_RAM)
 
 
 def setup(app):
