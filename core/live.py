@@ -36,9 +36,10 @@ def apply(app, prop, value):
     # The running logger takes prop's new value (already in app.settings): True if it took effect at
     # once, False if it does at the next start.
     key = prop.key
-    if prop.section == "Logger" and not key.endswith("_FORMAT") or key == "APPLICATION_SETTINGS_BOARD_NAME":
+    if prop.section == "Logger" and _core(key) or key == "APPLICATION_SETTINGS_BOARD_NAME":
         # General's parameters and the time column laid out again, as at boot: a new CSV header
-        # (on the card, a new file), as for Devices Settings
+        # (on the card, a new file), as for Devices Settings. (The output formats sit on the Logger
+        # page too, as the original's, but are their plugins': asked below.)
         from core import boot
         from core.app import release
         boot._setup_observation(app)
@@ -70,6 +71,15 @@ def apply(app, prop, value):
         if hasattr(plugin, "apply") and plugin.apply(prop, value):
             taken = True
     return taken
+
+
+def _core(key):
+    # True if the core declares the setting (core/props.py), not a plugin.
+    from core.props import CORE_PROPERTIES  # released with this module (core.app's USE_ONLY)
+    for prop in CORE_PROPERTIES:
+        if prop.key == key:
+            return True
+    return False
 
 
 def _new_header(app):

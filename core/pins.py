@@ -31,18 +31,6 @@ def i2c(get):
     return _buses["i2c"]
 
 
-def read_register(i2c, address, register, size):
-    # One register read on the shared bus, as a device's isConnected() probe makes it.
-    buf = bytearray(size)
-    while not i2c.try_lock():
-        pass
-    try:
-        i2c.writeto_then_readfrom(address, bytes((register,)), buf)
-    finally:
-        i2c.unlock()
-    return buf
-
-
 def scan(i2c):
     while not i2c.try_lock():
         pass

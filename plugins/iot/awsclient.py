@@ -28,7 +28,7 @@ from plugins.iot.aws import PROPERTIES
 
 # The MQTT steps shared with MQTT Client and MQTT Secure Client (awsconnect and awswords import them from here).
 from plugins.iot.mqttlink import (ACK_WAIT_MS, CAP_MS, CARD_CHECK_MS, RECV_TIMEOUT_S, SOCKET_TIMEOUT_S,  # noqa: F401
-                                  make_client_class, drop, packet, receive, send)
+                                  make_client_class, drop, packet, receive, say, send)
 STATE_LIMIT = 8192  # AWS: desired + reported state at most 8 KB
 VERIFY_MS = 10000  # the first update after a connect must be accepted by the shadow by then
 THROTTLE_CAP_MS = 60000  # 429/500 double the time between updates up to this much extra
@@ -113,15 +113,8 @@ class AWSClient:
         self.net = net
         _call("awsconnect", "prepare", self)  # the state (listed there) and the settings, checked
 
-    def _say(self, text, warn=True):
-        if text == self.problem:
-            return
-        self.problem = text
-        if warn:
-            self.last_error = text
-            self.app.warn("AWS IoT: " + text)
-        else:
-            self.app.info("AWS IoT: " + text)
+    name = "AWS IoT"
+    _say = say
 
     # --- the loop -------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ import errno
 from adafruit_ticks import ticks_diff, ticks_ms
 
 from core.app import release
-from plugins.iot.mqttlink import CARD_CHECK_MS, forget
+from plugins.iot.mqttlink import CARD_CHECK_MS, forget, say
 
 try:
     from typing import Any
@@ -118,15 +118,7 @@ class HTTPService:
         finally:
             release(("plugins.iot.httpwords",))
 
-    def _say(self, text, warn=True):
-        if text == self.problem:
-            return
-        self.problem = text
-        if warn:
-            self.last_error = text
-            self.app.warn(self.name + ": " + text)
-        else:
-            self.app.info(self.name + ": " + text)
+    _say = say
 
     def write(self, observation):
         queue = self.queue

@@ -27,7 +27,7 @@
 from adafruit_ticks import ticks_diff
 
 from core.app import release
-from plugins.iot.mqttlink import ACK_WAIT_MS, CARD_CHECK_MS, drop, packet, receive, send
+from plugins.iot.mqttlink import ACK_WAIT_MS, CARD_CHECK_MS, drop, packet, receive, say, send
 
 try:
     from typing import Any
@@ -105,15 +105,7 @@ class MQTTService:
         finally:
             release(("plugins.iot.mqttconnect",))
 
-    def _say(self, text, warn=True):
-        if text == self.problem:
-            return
-        self.problem = text
-        if warn:
-            self.last_error = text
-            self.app.warn(self.name + ": " + text)
-        else:
-            self.app.info(self.name + ": " + text)
+    _say = say
 
     # --- the loop -------------------------------------------------------------------------
 

@@ -27,6 +27,19 @@ CARD_CHECK_MS = 5000  # how often missing certificate files are looked for again
 BUFFER_WORDS = " is larger than Buffer Size ("
 
 
+def say(c, text, warn=True):
+    # A service's problem or news, "<its name>: text", said once until it changes (the services'
+    # _say: AWS IoT, MQTT Client, MQTT Secure Client, HTTP IoT); a warning is also its last error.
+    if text == c.problem:
+        return
+    c.problem = text
+    if warn:
+        c.last_error = text
+        c.app.warn(c.name + ": " + text)
+    else:
+        c.app.info(c.name + ": " + text)
+
+
 def make_client_class():
     # MiniMQTT's client with a non-blocking first read, so polling for messages never waits.
     from adafruit_minimqtt.adafruit_minimqtt import MQTT

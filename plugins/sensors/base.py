@@ -29,12 +29,16 @@ FIRST_RETRY_MS = 1000
 MAX_RETRY_MS = 60000
 
 
+_ADDRESS = bytearray(1)  # the register's address, written by every read: one buffer, no allocation per read
+
+
 def read_into(i2c, address, register, buf):
     # One register read (the register's address written, then buf read) in one bus operation.
     while not i2c.try_lock():
         pass
     try:
-        i2c.writeto_then_readfrom(address, bytes((register,)), buf)
+        _ADDRESS[0] = register
+        i2c.writeto_then_readfrom(address, _ADDRESS, buf)
     finally:
         i2c.unlock()
     return buf
