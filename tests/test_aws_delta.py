@@ -5,7 +5,6 @@ with a reported "config_error". The delta handler is also fuzzed in-process with
 import gc
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -95,13 +94,8 @@ class Again(devicerun.Logger):
 
     def __init__(self, earlier):  # pylint: disable=super-init-not-called
         self.drive, self.sd = earlier.drive, earlier.sd
-        self.lines, self.err = [], []
-        self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
-            [sys.executable, "-m", "host", "--drive", str(self.drive), "--sd", str(self.sd), "--bus",
-             str(self.drive.parent / "bus.json")],
-            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        threading.Thread(target=self._read, args=(self.proc.stdout, self.lines), daemon=True).start()
-        threading.Thread(target=self._read, args=(self.proc.stderr, self.err), daemon=True).start()
+        self.lines, self.err, self.stamps = [], [], []
+        self._start(earlier.proc.args)
 
 
 def gaps_after(logger, text):

@@ -12,28 +12,15 @@ Thing's own certificate matters.
 import json
 import os
 import signal
-import subprocess
-import threading
 import time
 
-from aws_fixtures import aws_standin, copy_device_files, fail_next, ntp_server  # noqa: F401  (fixtures)
-from hostrun import PYTHON, REPO, STEADY_BUS
+from aws_fixtures import aws_standin, fail_next, ntp_server  # noqa: F401  (fixtures)
+from hostrun import STEADY_BUS
 
 from host.aws import devicerun
+from host.aws.devicerun import aws_toml, toml  # noqa: F401  (test_aws_stall takes them from here)
 
 THING = "TestThing23"
-
-
-def toml(ntp, interval=500, extra=""):
-    return ('LOGGING_TIMER_INTERVAL = %d\nLOGGER_TIMESTAMP_MODE = "ms since start"\n'
-            'NTP_CLIENT_NTP_SERVER_ONE = "%s"\nNTP_CLIENT_NTP_SERVER_TWO = ""\n' % (interval, ntp)) + extra
-
-
-def aws_toml(standin, thing=THING, port=None, server="localhost", ca="AmazonRootCA1.pem",
-             cert="TestThing23_DevCert.crt", key="TestThing23_Private.key", extra=""):
-    return ('AWS_IOT_ENABLED = 1\nAWS_IOT_SERVER = "%s"\nAWS_IOT_PORT = %d\nAWS_IOT_CLIENT_NAME = "%s"\n'
-            'AWS_IOT_CA_CERT_FILENAME = "%s"\nAWS_IOT_CLIENT_CERT_FILENAME = "%s"\n'
-            'AWS_IOT_CLIENT_KEY_FILENAME = "%s"\n' % (server, port or standin.port, thing, ca, cert, key)) + extra
 
 
 def wide_toml(standin, thing, extra=""):
@@ -47,88 +34,11 @@ def wide_files(standin):
         return {"wide.crt": cert.read(), "wide.key": key.read()}
 
 
-class Logger:
-    """python -m host in a subprocess; its console read line by line, each with its arrival time."""
-
-    def __init__(self, folder, settings, standin=None, bus=STEADY_BUS):
-        self.drive = folder / "drive"
-        self.sd = folder / "sd"
-        self.drive.mkdir(parents=True)
-        self.sd.mkdir()
-        (self.drive / "settings.toml").write_text(settings)
-        (folder / "bus.json").write_text(json.dumps(bus))
-        if standin is not None:
-            copy_device_files(standin.certs, str(self.sd))
-            (self.sd / "wide.crt").write_text(open(standin.certs.service_cert).read())
-            (self.sd / "wide.key").write_text(open(standin.certs.service_key).read())
-        self.lines = []
-        self.stamps = []
-        self.err = []
-        self.proc = subprocess.Popen(
-            [PYTHON, "-m", "host", "--drive", str(self.drive), "--sd", str(self.sd), "--bus", str(folder / "bus.json")],
-            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        threading.Thread(target=self._read, args=(self.proc.stdout, True), daemon=True).start()
-        threading.Thread(target=self._read, args=(self.proc.stderr, False), daemon=True).start()
-
-    def _read(self, stream, out):
-        for line in stream:
-            if out:
-                self.stamps.append(time.monotonic())
-                self.lines.append(line.rstrip("\n"))
-            else:
-                self.err.append(line.rstrip("\n"))
-
-    def count(self, text):
-        return sum(text in line for line in list(self.lines))
-
-    def wait(self, text, count=1, timeout=20.0):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.count(text) >= count:
-                return
-            assert self.proc.poll() is None, "\n".join(self.lines[-40:] + self.err[-30:])
-            time.sleep(0.05)
-        said = [line for line in self.lines if line.startswith("[")]
-        raise AssertionError("no %r (x%d) in:\n%s" % (text, count, "\n".join(said[-40:] + self.err[-30:])))
-
-    def type(self, text):
-        self.proc.stdin.write(text)
-        self.proc.stdin.flush()
-
-    def status(self):
-        """`!aws`: the lines it prints, once they are all there."""
-        mark = len(self.lines)
-        self.type("!aws\n")
-        self.wait("AWS IoT: reconnects", count=self.count("AWS IoT: reconnects") + 1)
-        # The report's three lines come together; an update's line may come just before or after them.
-        said = [line for line in self.lines[mark:] if line.startswith("[I] AWS IoT: ")]
-        at = max(i for i, line in enumerate(said) if line.startswith("[I] AWS IoT: updates "))
-        return said[at - 1:at + 2]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            self.proc.wait(30)
-        time.sleep(0.1)
-        assert "Traceback" not in "\n".join(self.err), "\n".join(self.err)
-        return self.lines
-
-    def times(self):
-        return [int(line.split(",")[0]) for line in self.lines if line.split(",")[0].isdigit()]
-
-    def largest_gap(self):
-        times = self.times()
-        return max(b - a for a, b in zip(times, times[1:]))
-
-    def console(self):
-        return "\n".join(self.lines + self.err)
-
-    def card(self):
-        """The card's CSV data lines (header skipped), oldest first."""
-        rows = []
-        for path in sorted(self.sd.glob("sfe*.txt")):
-            rows += [line for line in path.read_text().splitlines()[1:] if line]
-        return rows
+def Logger(folder, settings, standin=None, bus=STEADY_BUS):
+    """python -m host in a subprocess (devicerun.Logger), with the stand-in's certificates and its
+    wide-policy ones (wide_toml) on the card."""
+    return devicerun.Logger(folder, settings, bus, card_files=standin.certs if standin else None,
+                            files=wide_files(standin) if standin else None)
 
 
 def counters(status):

@@ -4,10 +4,8 @@ Needs the `cryptography` package (certificates made per run) and, for the MQTT t
 `mosquitto` broker (Debian package mosquitto). Every connection stays on 127.0.0.1.
 """
 
-import datetime
 import errno
 import importlib
-import ipaddress
 import os
 import shutil
 import signal
@@ -20,10 +18,6 @@ import time
 import types
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STUBS = os.path.join(REPO, "host", "stubs")
@@ -38,89 +32,19 @@ SSL_FATAL_ALERT = -0x7780
 # --- certificates ----------------------------------------------------------------------
 
 
-def _name(cn):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
-def _cert(subject_cn, key, issuer_cn, issuer_key, *, ca=False, san=None, eku=None):
-    now = datetime.datetime.now(datetime.timezone.utc)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(subject_cn))
-        .issuer_name(_name(issuer_cn))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if ca:
-        builder = builder.add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-    if san:
-        builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
-    if eku:
-        builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
-    return builder.sign(issuer_key, hashes.SHA256())
-
-
-def _pem(obj):
-    if isinstance(obj, x509.Certificate):
-        return obj.public_bytes(serialization.Encoding.PEM)
-    return obj.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory):
-    """A CA, a server certificate for 127.0.0.1/localhost, a device certificate, a stranger CA."""
-    folder = tmp_path_factory.mktemp("certs")
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _cert("Test CA", ca_key, "Test CA", ca_key, ca=True)
-    other_key = ec.generate_private_key(ec.SECP256R1())
-    other_ca = _cert("Other CA", other_key, "Other CA", other_key, ca=True)
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server = _cert(
-        "localhost",
-        server_key,
-        "Test CA",
-        ca_key,
-        san=[x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))],
-        eku=[ExtendedKeyUsageOID.SERVER_AUTH],
-    )
-    device_key = ec.generate_private_key(ec.SECP256R1())
-    device = _cert(
-        "device-1", device_key, "Test CA", ca_key, eku=[ExtendedKeyUsageOID.CLIENT_AUTH]
-    )
-    files = {
-        "ca": _pem(ca),
-        "server_cert": _pem(server),
-        "server_key": _pem(server_key),
-        "device_cert": _pem(device),
-        "device_key": _pem(device_key),
-    }
-    paths = types.SimpleNamespace()
-    for name, data in files.items():
-        path = folder / (name + ".pem")
-        path.write_bytes(data)
-        setattr(paths, name, str(path))
-    paths.ca_pem = files["ca"].decode()
-    paths.other_ca_pem = _pem(other_ca).decode()
+    """A CA, a server certificate for 127.0.0.1/localhost, a device certificate, a stranger CA: the
+    AWS IoT stand-in's set (host/aws/certs.py)."""
+    from host.aws.certs import make_certs
+
+    made = make_certs(str(tmp_path_factory.mktemp("certs")))
+    paths = types.SimpleNamespace(ca=made.ca, server_cert=made.server_cert, server_key=made.server_key,
+                                  device_cert=made.cert, device_key=made.key)
+    with open(made.ca) as f:
+        paths.ca_pem = f.read()
+    with open(made.wrong_ca) as f:
+        paths.other_ca_pem = f.read()
     return paths
 
 

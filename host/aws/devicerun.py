@@ -30,17 +30,19 @@ def toml(ntp, interval=500, extra="", mode="ms since start"):
 
 
 def aws_toml(standin, port=None, ca="AmazonRootCA1.pem", cert="TestThing23_DevCert.crt",
-             key="TestThing23_Private.key", thing=THING):
+             key="TestThing23_Private.key", thing=THING, server="localhost", extra=""):
     """The AWS IoT settings for the stand-in, certificate files on the card under these names."""
-    return ('AWS_IOT_ENABLED = 1\nAWS_IOT_SERVER = "localhost"\nAWS_IOT_PORT = %d\nAWS_IOT_CLIENT_NAME = "%s"\n'
+    return ('AWS_IOT_ENABLED = 1\nAWS_IOT_SERVER = "%s"\nAWS_IOT_PORT = %d\nAWS_IOT_CLIENT_NAME = "%s"\n'
             'AWS_IOT_CA_CERT_FILENAME = "%s"\nAWS_IOT_CLIENT_CERT_FILENAME = "%s"\n'
-            'AWS_IOT_CLIENT_KEY_FILENAME = "%s"\n' % (port or standin.port, thing, ca, cert, key))
+            'AWS_IOT_CLIENT_KEY_FILENAME = "%s"\n' % (server, port or standin.port, thing, ca, cert, key)) + extra
 
 
 class Logger:
-    """python -m host in a subprocess; its console read line by line as it comes."""
+    """python -m host in a subprocess; its console read line by line as it comes, each line's
+    arrival time in `stamps`. `card_files`: the stand-in's certificates, copied under the seed's
+    names; `files`: {name: text} more files on the card."""
 
-    def __init__(self, folder, settings, bus, seed=None, card_files=None, args=()):
+    def __init__(self, folder, settings, bus, seed=None, card_files=None, args=(), files=None):
         folder = os.fspath(folder)
         from pathlib import Path
 
@@ -55,18 +57,26 @@ class Logger:
             (self.sd / "datalogger.json").write_text(json.dumps(seed))
         if card_files is not None:
             copy_device_files(card_files, str(self.sd))
+        for name, text in (files or {}).items():
+            (self.sd / name).write_text(text)
         self.lines = []
-        self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
-            [sys.executable, "-m", "host", "--drive", str(self.drive), "--sd", str(self.sd), "--bus",
-             str(bus_file)] + list(args),
-            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.stamps = []
         self.err = []
-        threading.Thread(target=self._read, args=(self.proc.stdout, self.lines), daemon=True).start()
-        threading.Thread(target=self._read, args=(self.proc.stderr, self.err), daemon=True).start()
+        self._start([sys.executable, "-m", "host", "--drive", str(self.drive), "--sd", str(self.sd), "--bus",
+                     str(bus_file)] + list(args))
+
+    def _start(self, command):
+        # The process, its console read into lines (with stamps) and err as it comes.
+        self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
+            command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        threading.Thread(target=self._read, args=(self.proc.stdout, self.lines, self.stamps), daemon=True).start()
+        threading.Thread(target=self._read, args=(self.proc.stderr, self.err, None), daemon=True).start()
 
     @staticmethod
-    def _read(stream, into):
+    def _read(stream, into, stamps):
         for line in stream:
+            if stamps is not None:
+                stamps.append(time.monotonic())
             into.append(line.rstrip("\n"))
 
     def count(self, text):
@@ -110,6 +120,23 @@ class Logger:
 
     def card_lines(self):
         return sum(len(p.read_text().splitlines()) for p in self.sd.glob("sfe*.txt"))
+
+    def card(self):
+        """The card's CSV data lines (header skipped), oldest first."""
+        rows = []
+        for path in sorted(self.sd.glob("sfe*.txt")):
+            rows += [line for line in path.read_text().splitlines()[1:] if line]
+        return rows
+
+    def status(self):
+        """`!aws`: the lines it prints, once they are all there."""
+        mark = len(self.lines)
+        self.type("!aws\n")
+        self.wait("AWS IoT: reconnects", count=self.count("AWS IoT: reconnects") + 1)
+        # The report's three lines come together; an update's line may come just before or after them.
+        said = [line for line in self.lines[mark:] if line.startswith("[I] AWS IoT: ")]
+        at = max(i for i, line in enumerate(said) if line.startswith("[I] AWS IoT: updates "))
+        return said[at - 1:at + 2]
 
     def console(self):
         return "\n".join(self.lines + self.err)
@@ -166,8 +193,6 @@ def restart(logger, kill=True):
         else:
             logger.stop()
     logger.lines.append("--- restart ---")
-    logger.proc = subprocess.Popen(  # pylint: disable=consider-using-with
-        logger.proc.args, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    threading.Thread(target=logger._read, args=(logger.proc.stdout, logger.lines), daemon=True).start()
-    threading.Thread(target=logger._read, args=(logger.proc.stderr, logger.err), daemon=True).start()
+    logger.stamps.append(time.monotonic())
+    logger._start(logger.proc.args)
     return logger
