@@ -212,3 +212,22 @@ def test_device_scan_times_in_cpython_and_the_vm():
         assert not r["warnings"], r
     assert full["transactions"] > default["transactions"] and full["slept_ms"] > default["slept_ms"]
     assert "Full scan" in bench_devices.scan_report(s)
+
+
+def test_outbox_figures():
+    """Section 7 with a one-minute backlog: it drains in order with the ticks on time, its card cost,
+    and the VM heap with the outbox on by default, and with one sibling service."""
+    import bench_outbox
+
+    drain = bench_outbox.drain_figures(60)
+    assert drain["drained_s"] and drain["in_order"], drain
+    assert drain["largest_tick_gap_ms"] < 2000, drain  # logging at 1 s went on through the drain
+    cost = bench_outbox.card_cost(50)
+    assert cost["payload_per_entry"] < cost["bytes_per_entry"] < cost["payload_per_entry"] + 40, cost
+    assert cost["writes_per_put"] == 1 and cost["writes_per_confirm"] == 1, cost
+    heap = bench_outbox.heap_figures()
+    assert heap["off_sent"] < heap["on_sent"] <= heap["target"], heap  # the default outbox within issue 6's target
+    assert heap["sibling_sent"] <= heap["target"] < heap["both_sent"], heap
+    assert heap["sibling_confirmed"] >= 10 and "plugins.iot.storeforward" in heap["sibling_modules"], heap
+    text = bench_outbox.report(drain, cost, heap)
+    assert "in order: yes" in text and "MQTT Client alone" in text

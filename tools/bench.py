@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -524,8 +525,33 @@ obj = Cycle(app)
 '''
 
 
+QSTR_ENTRY = 7  # bytes a new name takes in a qstr pool: its hash, length and pointer (32-bit)
+_VM_QSTR = "import micropython\n_qi = micropython.qstr_info\n_QM = '@@QSTR'\n"
+
+
+def _settled(code: list) -> list:
+    """The chunks, with the qstr pools' state printed after each that reads a mark (for qstr_fix)."""
+    out = [code[0] + _VM_QSTR]
+    for chunk in code[1:]:
+        out.append(chunk)
+        if "_mark('" in chunk:
+            out.append("print(_QM)\n_qi()\n")
+    return out
+
+
+def qstr_fix(code: list, out: str) -> dict:
+    """Per mark of `code` (as _settled ran it): the bytes to take off its heap figure so that the
+    qstr pools count QSTR_ENTRY bytes per name. The VM grows its pools in doubling steps of up to
+    ~20 KB, charged whole to whatever runs when one fills: a step falls before or after a mark with
+    any unrelated change (a board's pools, beside its ROM names, step elsewhere again)."""
+    marks = [re.findall(r"_mark\('(\w+)'\)", c)[-1] for c in code[1:] if "_mark('" in c]
+    infos = re.findall(r"@@QSTR\s+qstr pool: n_pool=\d+, n_qstr=(\d+), n_str_data_bytes=(\d+), n_total_bytes=(\d+)",
+                       out)
+    return {m: int(total) - int(data) - int(n) * QSTR_ENTRY for m, (n, data, total) in zip(marks, infos)}
+
+
 def _vm_run(code, files, what):
-    rc, out = mpvm.run(code, files, libs=LIB_DIRS)
+    rc, out = mpvm.run(_settled(code), files, libs=LIB_DIRS)
     if rc != 0:
         raise RuntimeError("%s failed in the VM (rc=%d):\n%s" % (what, rc, out))
     return out
@@ -981,15 +1007,16 @@ def _aws_settings(extra: str = "") -> str:
             'AWS_IOT_CLIENT_KEY_FILENAME = "%s"\nNTP_CLIENT_ENABLED = 0\n' % ((THING,) + names)) + extra
 
 
-def _aws_vm_files(tmp: str) -> list:
-    """The VM's drive with AWS IoT on, and the Thing's real certificate files on its card."""
+def _aws_vm_files(tmp: str, extra: str = "", aws: bool = True) -> list:
+    """The VM's drive with AWS IoT on (or off: `aws`) and the settings `extra`, and the Thing's real
+    certificate files on its card."""
     _repo_on_path()
     from host.aws.certs import copy_device_files, make_certs
 
     files = _vm_files(tmp)
     settings = os.path.join(tmp, "settings.toml")
     with open(settings, "w") as f:
-        f.write(_aws_settings())
+        f.write(_aws_settings(extra).replace("AWS_IOT_ENABLED = 1", "AWS_IOT_ENABLED = %d" % aws))
     card = os.path.join(tmp, "sd")
     for path in copy_device_files(make_certs(os.path.join(tmp, "certs"), THING), card):
         files.append({"src": path, "dst": "/sd/" + os.path.basename(path)})
@@ -1030,7 +1057,7 @@ _VM_AWS_BOOT = '''
 from core.app import App
 app = App()
 app.boot()
-_aws = [p for n, p in app.plugins if n == "iot.aws"][0]
+_aws = [p for n, p in app.plugins if n == %r][0]
 from adafruit_ticks import ticks_add
 _now = [app.scheduler.now_ms()]
 
@@ -1044,14 +1071,16 @@ gc.collect()
 '''
 
 
-def aws_heap(updates: int = 50) -> dict:
+def aws_heap(updates: int = 50, extra: str = "", plugin: str = "iot.aws") -> dict:
     """Resident heap in the VM with AWS IoT on: after boot, after connecting (TCP, MQTT CONNECT,
     subscriptions, the first update accepted) and after `updates` more, through a socket that
-    answers as the broker and shadow do (host/vm/vmbroker.py; no TLS)."""
+    answers as the broker and shadow do (host/vm/vmbroker.py; no TLS). `extra`: more settings (a
+    sibling service enabled...); `plugin`: the service whose counts are reported (AWS IoT is off
+    unless it is "iot.aws")."""
     steps = ["_step(10)\ngc.collect()\n"] * (updates // 10) + (
         ["_step(%d)\ngc.collect()\n" % (updates % 10)] if updates % 10 else [])
     with tempfile.TemporaryDirectory() as tmp:
-        code = [_VM_PRELUDE + _VM_AWS_NET, "_mark('base')", _VM_AWS_CM, "_mark('cm')", _VM_AWS_BOOT,
+        code = [_VM_PRELUDE + _VM_AWS_NET, "_mark('base')", _VM_AWS_CM, "_mark('cm')", _VM_AWS_BOOT % plugin,
                 "_mark('boot')", "_step(4)\ngc.collect()\n", "_mark('conn')",
                 "print('@@AWSCONN', json.dumps([_aws.connected, _aws.confirmed, _aws.sent]))"] + steps + [
                 "_mark('sent')",
@@ -1067,12 +1096,15 @@ def aws_heap(updates: int = 50) -> dict:
                 " 'pubacks': vmbroker.BrokerSocket.pubacks, 'connected': _aws.connected,"
                 " 'modules': sorted(m for m in sys.modules if m.split('.')[0] in"
                 " ('core', 'plugins', 'adafruit_minimqtt', 'adafruit_connection_manager', 'adafruit_ntp'))}))"]
-        rc, out = mpvm.run(code, _aws_vm_files(tmp), libs=LIB_DIRS + [n.split(".")[0] for n in AWS_LIBS],
+        rc, out = mpvm.run(_settled(code), _aws_vm_files(tmp, extra, plugin == "iot.aws"), libs=LIB_DIRS + [n.split(".")[0] for n in AWS_LIBS],
                            typing_stubs=True)
     if rc != 0:
         raise RuntimeError("AWS heap bench failed in the VM (rc=%d):\n%s" % (rc, out[-4000:]))
     res = _marked(out, "@@AWSHEAP")
     conn = _marked(out, "@@AWSCONN")
+    fix = qstr_fix(code, out)
+    for key in ("cm", "boot", "conn", "sent", "attempt", "words"):
+        res[key] -= fix[key] - fix["base"]
     res.update(updates=updates, connected_after_setup=conn[0], confirmed_at_connect=conn[1])
     return res
 

@@ -19,6 +19,7 @@ class BrokerSocket:
         self.partial = bytearray()
         self.subs = []
         self.version = 0
+        self.reported = "{}"
         self.closed = False
 
     def settimeout(self, value):
@@ -109,17 +110,33 @@ class BrokerSocket:
                 BrokerSocket.pubacks += 1
                 self.inbox.extend(b"\x40\x02" + body[at:at + 2])
                 at += 2
-            if topic.endswith("/update") and topic + "/accepted" in self.subs:
-                self._accepted(topic + "/accepted", body[at:])
+            text = str(body[at:], "utf-8")
+            token = text.rfind(',"clientToken"')
+            if topic.endswith("/update"):
+                self._accepted(topic + "/accepted", text, token)
+            elif topic.endswith("/get"):
+                self._document(topic, text)
 
-    def _accepted(self, topic, payload):
+    def _accepted(self, topic, text, token):
         """update/accepted as the shadow answers: the state sent, a version and the clientToken."""
         self.version += 1
-        text = str(payload, "utf-8")
-        token = text.rfind(',"clientToken"')
         state = text[9:token] if text.startswith('{"state":') and token > 0 else "{}"
-        answer = ('{"state":' + state + ',"metadata":{},"version":' + str(self.version)
-                  + ',"timestamp":1764633600' + (text[token:] if token > 0 else "}")).encode()
+        self.reported = state
+        if topic in self.subs:
+            self._publish(topic, '{"state":' + state + ',"metadata":{},"version":' + str(self.version)
+                          + ',"timestamp":1764633600' + (text[token:] if token > 0 else "}"))
+
+    def _document(self, topic, text):
+        """The answer to a get: the shadow document (the last state reported), or 404 before any."""
+        token = '"clientToken":' + text[text.find(":") + 1:-1]
+        if self.version:
+            self._publish(topic + "/accepted", '{"state":' + self.reported + ',"metadata":{},"version":'
+                          + str(self.version) + ',"timestamp":1764633600,' + token + "}")
+        else:
+            self._publish(topic + "/rejected", '{"code":404,"message":"No shadow exists",' + token + "}")
+
+    def _publish(self, topic, answer):
+        answer = answer.encode()
         t = topic.encode()
         rest = 2 + len(t) + len(answer)
         head = bytearray(b"\x30")

@@ -31,9 +31,9 @@ KEEP_ALIVE = Prop(S, "Keep Alive", INT, 60, "MQTT keep-alive, s", low=30, high=1
 CONFIRM = Prop(S, "Confirmation", STR, "PUBACK",
                "What counts as delivered: the broker's PUBACK (QoS 1) or the shadow's update/accepted",
                choices=("PUBACK", "accepted"))
-OUTBOX = Prop(S, "Outbox Size", INT, 0,
+OUTBOX = Prop(S, "Outbox Size", INT, 64,
               "Observations kept on the SD card while the shadow cannot be reached, KB (the oldest "
-              "dropped when full), e.g. 64; 0: none are kept", low=0, high=4096)
+              "dropped when full); 0: none are kept, the latest is sent at reconnect", low=0, high=4096)
 OUTBOX_RAM = Prop(S, "Outbox Entries Without Card", INT, 20,
                   "Without an SD card, the newest observations kept in RAM while offline (lost at a restart)",
                   low=1, high=200)

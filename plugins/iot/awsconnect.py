@@ -54,6 +54,8 @@ def prepare(c):
     c.verifying = True
     c.unsubscribe_due = False
     c.get_misses = 0  # connects whose shadow document (get, for the desired settings) did not come
+    c.doc_due = False  # the document asked for at this connect has not come yet (awsdelta.py)
+    c.cfg_again = None  # a settings report to send again once the outbox has drained (awsdelta.py)
     get = c.app.settings.get
     c.min_ms = get(MIN_INTERVAL)
     c.confirm_accepted = get(CONFIRM) == "accepted"
@@ -139,7 +141,8 @@ def attempt(c, now):
                           (shadow + "get/accepted", 0), (shadow + "get/rejected", 0)])
         # get/accepted is read by a later poll; the token tells this logger's answer from other clients'.
         # Not asked again after two connects lost before it came (a document over Buffer Size, say).
-        if c.get_misses < 2:
+        c.doc_due = c.get_misses < 2
+        if c.doc_due:
             c.get_misses += 1  # back to 0 when the answer comes (awsdelta.py)
             client.publish(shadow + "get", '{"clientToken":"' + c.prefix + '-cfg0"}', qos=0)
     except Exception as err:  # OSError, RuntimeError, MMQTTException, MemoryError: all close the socket

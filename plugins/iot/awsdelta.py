@@ -12,7 +12,7 @@
 import json
 
 from core.app import USE_ONLY, release
-from plugins.iot.awsclient import field
+from plugins.iot.awsclient import IN_FLIGHT, field
 
 MAX_STATE = 2048  # bytes of desired state one delta may carry (a few dozen settings)
 MAX_SETTINGS = 32
@@ -35,9 +35,14 @@ def _handle(c, topic, message):
         message = str(message, "utf-8")  # raises UnicodeError: handled as any fault
     if "/get/" in topic:
         c.get_misses = 0  # the answer to this logger's get came through
+        c.doc_due = False
         if not topic.endswith("/accepted"):
             return None  # get/rejected: 404, no shadow yet, so nothing desired
         state = _member(message, "state")
+        reported = _member(state, "reported") if state is not None else None
+        general = _member(reported, "General") if reported is not None else None
+        if general is not None:
+            _delivered(c, general)
         delta = _member(state, "delta") if state is not None else None
         if delta is None:
             return None  # nothing desired that differs from what is reported
@@ -52,6 +57,44 @@ def _handle(c, topic, message):
                        + ") was rejected: " + clip(message, 120))
         return None
     return _settle(c, delta)
+
+
+def _delivered(c, general):
+    # Exactly once, as far as the shadow can tell: an update whose confirmation was lost with the link
+    # (or with a power cut before the outbox recorded it) may have reached the shadow. The document
+    # asked for at connect shows the newest it took; if that is among the oldest waiting in the
+    # outbox (its General section the same: Entry and the time, so never a later boot's Entry), it
+    # and those before it (sent before it, on the same connection) leave the outbox unsent.
+    box = c.box
+    if box is None or not box.pending or c.flight:
+        return
+    from core.savedfile import loads
+    try:
+        have = loads(general)
+    except ValueError:
+        return
+    if not isinstance(have, dict):
+        return
+    box.rewind()
+    seen = match = 0
+    while seen < IN_FLIGHT + 2:  # at most IN_FLIGHT were in flight, and one more a cut may leave
+        record = box.next()
+        if record is None:
+            break
+        seen += 1
+        text = _member(record[2], "General")
+        try:
+            mine = loads(text) if text is not None else None
+        except ValueError:
+            mine = None
+        if isinstance(mine, dict) and len(mine) > 1 and all(have.get(k) == mine[k] for k in mine):
+            match = seen
+    box.rewind()
+    for _ in range(match):
+        box.confirm()
+    if match:
+        c.app.info("AWS IoT: the shadow already has the oldest " + str(match) + " observation(s) of the outbox "
+                   "(their confirmation was lost): not sent again")
 
 
 def _settle(c, text):
@@ -159,6 +202,22 @@ def _report(c, state):
     # delta is read again at the next connect).
     c.cfg_seq = getattr(c, "cfg_seq", 0) + 1
     payload = json.dumps({"state": state, "clientToken": c.prefix + "-cfg" + str(c.cfg_seq)})
+    box = getattr(c, "box", None)
+    if box is not None and box.pending:
+        # Observations taken before this change are still to be replayed, and they would report again
+        # what it changed (a parameter switched off): it is reported again after them (again()).
+        c.cfg_again = payload
+    return _publish(c, payload)
+
+
+def again(c):
+    # The outbox has drained: the settings report made while it waited, once more (awsclient._settle).
+    payload = c.cfg_again
+    c.cfg_again = None
+    _publish(c, payload)
+
+
+def _publish(c, payload):
     client = c.client
     if client is None or not c.connected:
         return payload

@@ -10,9 +10,9 @@ ENABLED = Prop(S, "Enabled", BOOL, False, "POST each observation as JSON to an H
 URL = Prop(S, "URL", STR, "", "Where to POST, e.g. http://mysparkfunexample.com:8091/data or https://...")
 CA_FILE = Prop(S, "CA Cert Filename", STR, "", "CA certificate file on the SD card for https (empty: the "
                "built-in bundle)")
-OUTBOX = Prop(S, "Outbox Size", INT, 0,
+OUTBOX = Prop(S, "Outbox Size", INT, 64,
               "Observations kept on the SD card while the server cannot be reached or answers 5xx, KB (the "
-              "oldest dropped when full), e.g. 64; 0: the newest 8 wait in RAM", low=0, high=4096)
+              "oldest dropped when full); 0: only the newest 8 wait, in RAM", low=0, high=4096)
 OUTBOX_RAM = Prop(S, "Outbox Entries Without Card", INT, 20,
                   "Without an SD card, the newest observations kept in RAM while offline (lost at a restart)",
                   low=1, high=200)

@@ -18,9 +18,9 @@ BUFFER = Prop(S, "Buffer Size", INT, 0, "Largest MQTT message sent or received, 
               low=0, high=131072)
 USERNAME = Prop(S, "Username", STR, "", "Broker user name, if it needs one")
 PASSWORD = Prop(S, "Password", STR, "", "Broker password", secret=True)
-OUTBOX = Prop(S, "Outbox Size", INT, 0,
+OUTBOX = Prop(S, "Outbox Size", INT, 64,
               "Observations kept on the SD card while the broker cannot be reached, KB (the oldest "
-              "dropped when full), e.g. 64; 0: the newest 8 wait in RAM", low=0, high=4096)
+              "dropped when full); 0: only the newest 8 wait, in RAM", low=0, high=4096)
 OUTBOX_RAM = Prop(S, "Outbox Entries Without Card", INT, 20,
                   "Without an SD card, the newest observations kept in RAM while offline (lost at a restart)",
                   low=1, high=200)

@@ -20,9 +20,9 @@ CA_FILE = Prop(S, "CA Cert Filename", STR, "", "CA certificate file on the SD ca
 CERT_FILE = Prop(S, "Client Cert Filename", STR, "", "Client certificate file on the SD card, if the broker "
                  "asks for one")
 KEY_FILE = Prop(S, "Client Key Filename", STR, "", "Client private key file on the SD card")
-OUTBOX = Prop(S, "Outbox Size", INT, 0,
+OUTBOX = Prop(S, "Outbox Size", INT, 64,
               "Observations kept on the SD card while the broker cannot be reached, KB (the oldest "
-              "dropped when full), e.g. 64; 0: the newest 8 wait in RAM", low=0, high=4096)
+              "dropped when full); 0: only the newest 8 wait, in RAM", low=0, high=4096)
 OUTBOX_RAM = Prop(S, "Outbox Entries Without Card", INT, 20,
                   "Without an SD card, the newest observations kept in RAM while offline (lost at a restart)",
                   low=1, high=200)

@@ -83,3 +83,37 @@ def test_only_the_documents_delta_is_read():
     assert report["state"]["reported"]["Logging Timer"] == {"Interval": 3000}
     assert awsdelta.handle(Link(app), "$aws/things/T/shadow/get/accepted", '{"state":{"reported":{}}}') is None
     assert awsdelta.handle(Link(app), "$aws/things/T/shadow/get/rejected", '{"code":404}') is None
+
+
+def test_what_the_shadow_already_has_of_the_outbox_is_not_sent_again():
+    from core.outbox import Outbox
+
+    def observation(entry, time):
+        return '{"General":{"Time":"%s","Entry":%d},"BME280":{"Temperature":21.5}}' % (time, entry)
+
+    def document(general):
+        return '{"state":{"reported":{"General":%s,"BME280":{"Temperature":21.5}}},"clientToken":"abcd-cfg0"}' % general
+
+    get = "$aws/things/T/shadow/get/accepted"
+    app = FakeApp()
+    link = Link(app)
+    link.flight = []
+    link.doc_due = True
+    link.box = box = Outbox(None, "aws", 64, 20)  # RAM: the card's Outbox has the same API
+    for entry in (7, 8, 9, 10):
+        box.put(entry, 0, observation(entry, "2026-12-02 10:00:%02d" % entry))
+    # A later boot's Entry 8 (another time), or a General of Entry alone: not proof; nothing leaves.
+    for general in ('{"Time":"2026-12-02 11:00:08","Entry":8}', '{"Entry":8}', '[1]', '{"Entry":8,'):
+        awsdelta.handle(link, get, document(general))
+        assert box.pending == 4 and [box.next()[0] for _ in range(4)] == [7, 8, 9, 10], general
+        box.rewind()
+    assert link.doc_due is False
+    # The shadow's newest is entry 8: 7 and 8 got there (their confirmation was lost); 9 and 10 are sent.
+    awsdelta.handle(link, get, document('{"Time":"2026-12-02 10:00:08","Entry":8}'))
+    assert box.pending == 2 and box.peek()[0] == 9
+    assert app.said[-1] == ("[I] AWS IoT: the shadow already has the oldest 2 observation(s) of the outbox "
+                            "(their confirmation was lost): not sent again")
+    # Once something of the outbox is in flight on this connection, the document is too late to tell.
+    link.flight = [["abcd-1", None, False, -1]]
+    awsdelta.handle(link, get, document('{"Time":"2026-12-02 10:00:09","Entry":9}'))
+    assert box.pending == 2
