@@ -106,7 +106,10 @@ def test_a_stalled_link_never_freezes_the_log_loop(aws_standin, ntp_server, tmp_
     ntp = "127.0.0.1:%d" % ntp_server.port
     proxy = StallingProxy((aws_standin.host, aws_standin.port))
     settings = toml(ntp, interval=INTERVAL, extra=aws_toml(aws_standin, port=proxy.port)
-                    + "AWS_IOT_MINIMUM_UPDATE_INTERVAL = 100\n")
+                    # The live path's bounded write: with the outbox on, at most 8 updates go out
+                    # unconfirmed (the rest wait in it), so a stall is found by their missing PUBACKs
+                    # (10 s: test_aws_firmware) before the send buffer fills.
+                    + "AWS_IOT_MINIMUM_UPDATE_INTERVAL = 100\nAWS_IOT_OUTBOX_SIZE = 0\n")
     logger = Logger(tmp_path, settings, aws_standin)
     try:
         logger.wait("delivered (PUBACK)", count=3, timeout=30)

@@ -551,7 +551,7 @@ def qstr_fix(code: list, out: str) -> dict:
 
 
 def _vm_run(code, files, what):
-    rc, out = mpvm.run(_settled(code), files, libs=LIB_DIRS)
+    rc, out = mpvm.run(code, files, libs=LIB_DIRS)
     if rc != 0:
         raise RuntimeError("%s failed in the VM (rc=%d):\n%s" % (what, rc, out))
     return out

@@ -14,7 +14,7 @@ certificate checks, the TLS context, MQTT CONNECT) is in awsconnect.py, and what
 (an error in a user's words, a rejection, !aws) in awswords.py: each imported when needed and
 released after (core.app.release), so their code and long messages cost heap only meanwhile.
 """
-from adafruit_ticks import ticks_diff, ticks_ms
+from adafruit_ticks import ticks_add, ticks_diff, ticks_ms
 
 from core import net as netmod
 from core.app import release
@@ -31,6 +31,7 @@ from plugins.iot.mqttlink import (ACK_WAIT_MS, CAP_MS, CARD_CHECK_MS, RECV_TIMEO
                                   make_client_class, drop, packet, receive, say, send)
 STATE_LIMIT = 8192  # AWS: desired + reported state at most 8 KB
 VERIFY_MS = 10000  # the first update after a connect must be accepted by the shadow by then
+DOC_WAIT_MS = 3000  # the replay waits this long at most for the shadow document (awsdelta._delivered)
 THROTTLE_CAP_MS = 60000  # 429/500 double the time between updates up to this much extra
 IN_FLIGHT = 8  # updates sent and not yet confirmed, at most (AWS: 10 requests in flight per connection)
 _HEAD = b'{"state":{"reported":'
@@ -122,10 +123,23 @@ class AWSClient:
 
     def write(self, observation):
         box = self.box
-        if box is not None and (box.pending or not self.connected or self.verifying):
-            # Not deliverable now, or older ones wait: into the outbox. Logging faster than the
-            # Minimum Update Interval, one observation in every so many (counted, not timed: a
-            # late tick must not cost the next one its place).
+        if box is not None and (box.pending or not self.connected or self.verifying
+                                or len(self.flight) >= IN_FLIGHT):
+            # Not deliverable now (IN_FLIGHT unconfirmed: a link that stalls), or older ones wait:
+            # into the outbox, behind the live one still waiting. Logging faster than the Minimum
+            # Update Interval, one observation in every so many (counted, not timed: a late tick
+            # must not cost the next one its place).
+            if not box.pending:
+                # The live updates in flight become the outbox's oldest entries, as if sent from it,
+                # so whatever the link does next they stay ahead of the newer ones (_requeue).
+                for item in self.flight:
+                    if item[1] is not None:
+                        self._queue(item[1])
+                        item[1] = None
+                        box.next()
+            if self.pending is not None:
+                self._queue(self.pending)
+                self.pending = None
             interval = self.app.interval_ms
             every = (self.min_ms + interval - 1) // interval if interval > 0 else 1
             self.queued += 1
@@ -259,7 +273,7 @@ class AWSClient:
         flight = self.flight
         replay = box is not None and box.pending > 0
         if replay and self.doc_due:
-            if ticks_diff(now, self.since) < VERIFY_MS:
+            if ticks_diff(now, self.since) < DOC_WAIT_MS:
                 return  # the shadow document first: what it shows of the outbox is not sent again (awsdelta.py)
             self.doc_due = False
         if replay:
@@ -318,7 +332,11 @@ class AWSClient:
         item[0] = token
         self.seq += 1
         self.too_big_said = False
-        self.last_sent = now
+        # Paced by the schedule, not by when a poll came: the loop's small delays must not add up
+        # (a 1 s log and a 1 s Minimum Update Interval would otherwise skip an observation now and then).
+        last = self.last_sent
+        interval += throttle
+        self.last_sent = now if last is None or ticks_diff(now, last) >= 2 * interval else ticks_add(last, interval)
         if self.verifying or self.confirm_accepted:
             if len(tokens) >= 10:  # AWS allows 10 requests in flight per connection; the oldest
                 tokens.pop(1)  # is kept: its age tells a dead link (_receive)
