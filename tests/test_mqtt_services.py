@@ -82,11 +82,12 @@ class Subscriber:
         self.client.loop_start()
         subscribed.get(timeout=10)
 
-    def until(self, entry, timeout=30):
-        """Every message until one with General.Entry `entry` or later (as they came)."""
+    def until(self, entry, timeout=30, done=None):
+        """Every message until one with General.Entry `entry` or later (as they came), or until
+        done(the entries so far) is true."""
         out = []
         end = time.monotonic() + timeout
-        while not out or out[-1]["General"]["Entry"] < entry:
+        while not out or (not done([m["General"]["Entry"] for m in out]) if done else out[-1]["General"]["Entry"] < entry):
             left = end - time.monotonic()
             assert left > 0, "entry %d never came; got %s" % (entry, [m["General"]["Entry"] for m in out][-20:])
             try:
