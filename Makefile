@@ -47,6 +47,7 @@ test: setup system-packages
 # The long versions of the short soaks in make test: the tick clock's wrap a minute in, as on a board.
 soak: setup
 	SOAK_TICKS_BEFORE_WRAP_MS=60000 $(VENV)/bin/pytest -q tests/test_host_run.py -k tick_clock_wrap
+	SOAK_OUTAGES=10 $(VENV)/bin/pytest -q tests/test_aws_outage.py -k broker_killed
 
 bench: setup
 	$(PY) tools/bench.py

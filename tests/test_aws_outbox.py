@@ -22,7 +22,8 @@ def start(tmp_path, standin, ntp, extra="", interval=INTERVAL, size=64):
     """The logger with an outbox of `size` KB, and updates allowed a little more often than
     observations: each reaches the shadow."""
     rate = "AWS_IOT_MINIMUM_UPDATE_INTERVAL = %d\nAWS_IOT_OUTBOX_SIZE = %d\n" % (interval - 50, size)
-    settings = toml("127.0.0.1:%d" % ntp.port, interval=interval, extra=aws_toml(standin) + rate + extra)
+    settings = toml("127.0.0.1:%d" % ntp.port, interval=interval, extra=aws_toml(standin) + rate + extra,
+                    mode="epoch ms")  # wall-clock times: see test_aws_outage.start
     return devicerun.Logger(tmp_path, settings, STEADY_BUS, card_files=standin.certs)
 
 

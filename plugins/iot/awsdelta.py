@@ -63,8 +63,8 @@ def _delivered(c, general):
     # Exactly once, as far as the shadow can tell: an update whose confirmation was lost with the link
     # (or with a power cut before the outbox recorded it) may have reached the shadow. The document
     # asked for at connect shows the newest it took; if that is among the oldest waiting in the
-    # outbox (its General section the same: Entry and the time, so never a later boot's Entry), it
-    # and those before it (sent before it, on the same connection) leave the outbox unsent.
+    # outbox (its General section the same: Entry and the wall-clock time, so never a later boot's
+    # Entry), it and those before it (sent before it, on the same connection) leave the outbox unsent.
     box = c.box
     if box is None or not box.pending or c.flight:
         return
@@ -73,8 +73,8 @@ def _delivered(c, general):
         have = loads(general)
     except ValueError:
         return
-    if not isinstance(have, dict):
-        return
+    if not isinstance(have, dict) or not ("Time" in have or "Time (Epoch)" in have or "Time ms (Epoch)" in have):
+        return  # no wall-clock time (Timestamp Mode none, or ms since start): a later boot's could look the same
     box.rewind()
     seen = match = 0
     while seen < IN_FLIGHT + 2:  # at most IN_FLIGHT were in flight, and one more a cut may leave
@@ -87,7 +87,7 @@ def _delivered(c, general):
             mine = loads(text) if text is not None else None
         except ValueError:
             mine = None
-        if isinstance(mine, dict) and len(mine) > 1 and all(have.get(k) == mine[k] for k in mine):
+        if isinstance(mine, dict) and all(have.get(k) == mine[k] for k in mine):
             match = seen
     box.rewind()
     for _ in range(match):

@@ -103,7 +103,9 @@ def test_what_the_shadow_already_has_of_the_outbox_is_not_sent_again():
     for entry in (7, 8, 9, 10):
         box.put(entry, 0, observation(entry, "2026-12-02 10:00:%02d" % entry))
     # A later boot's Entry 8 (another time), or a General of Entry alone: not proof; nothing leaves.
-    for general in ('{"Time":"2026-12-02 11:00:08","Entry":8}', '{"Entry":8}', '[1]', '{"Entry":8,'):
+    # A time since start (the same at every boot), or no time at all: not either.
+    for general in ('{"Time":"2026-12-02 11:00:08","Entry":8}', '{"Entry":8}', '[1]', '{"Entry":8,',
+                    '{"Time (millis)":"8000","Entry":8}', '{"Entry":8,"Board Name":"DataLogger IoT"}'):
         awsdelta.handle(link, get, document(general))
         assert box.pending == 4 and [box.next()[0] for _ in range(4)] == [7, 8, 9, 10], general
         box.rewind()
@@ -113,6 +115,13 @@ def test_what_the_shadow_already_has_of_the_outbox_is_not_sent_again():
     assert box.pending == 2 and box.peek()[0] == 9
     assert app.said[-1] == ("[I] AWS IoT: the shadow already has the oldest 2 observation(s) of the outbox "
                             "(their confirmation was lost): not sent again")
+    # Observations timed since start: the same General at every boot, so never taken as proof.
+    millis = Outbox(None, "aws", 64, 20)
+    link.box = millis
+    millis.put(1, 0, '{"General":{"Time (millis)":"1000","Entry":1}}')
+    awsdelta.handle(link, get, document('{"Time (millis)":"1000","Entry":1}'))
+    assert millis.pending == 1
+    link.box = box
     # Once something of the outbox is in flight on this connection, the document is too late to tell.
     link.flight = [["abcd-1", None, False, -1]]
     awsdelta.handle(link, get, document('{"Time":"2026-12-02 10:00:09","Entry":9}'))
