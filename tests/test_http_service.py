@@ -119,7 +119,8 @@ def test_observations_arrive_as_json_and_a_5xx_is_counted_said_once_and_retried(
 
 def test_a_dead_server_never_stalls_the_loop_and_is_retried(certs, tmp_path):
     port = free_port()
-    logger = Logger(tmp_path / "logger", "https://localhost:%d/" % port, certs)
+    # Outbox Size 0: what RAM alone keeps (the default outbox keeps all: the next test)
+    logger = Logger(tmp_path / "logger", "https://localhost:%d/" % port, certs, extra="HTTP_IOT_OUTBOX_SIZE = 0\n")
     server = Server(tmp_path, certs, port)
     try:
         logger.wait("[W] HTTP IoT: connection refused by localhost:%d" % port)
@@ -159,12 +160,11 @@ def card_entries(logger):
 
 
 def test_with_an_outbox_every_entry_arrives_once_in_order_across_5xx_and_a_dead_server(certs, tmp_path):
-    # Outbox on, 300 ms interval: the server answers 503 for 3 s, then is stopped by its PID for 3 s and
+    # The outbox on (its default), 300 ms interval: the server answers 503 for 3 s, then is stopped by its PID for 3 s and
     # started again on its port. Every entry logged is POSTed, from the first to the last, each
     # delivered once (a 2xx is the confirmation: the 503s were not), in order; the card has them all.
     server = Server(tmp_path, certs).start()
-    logger = Logger(tmp_path / "logger", "https://localhost:%d/datalogger" % server.port, certs, interval=300,
-                    extra="HTTP_IOT_OUTBOX_SIZE = 64\n")
+    logger = Logger(tmp_path / "logger", "https://localhost:%d/datalogger" % server.port, certs, interval=300)
     entries = lambda: [json.loads(p["body"])["General"]["Entry"] for p in server.posts()]  # noqa: E731
     try:
         logger.wait("[I] HTTP IoT: observation 1 delivered to https://localhost:%d/datalogger (2xx)" % server.port)
