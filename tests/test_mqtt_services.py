@@ -253,8 +253,9 @@ def once_in_order(entries, repeats):
 
 
 def test_with_an_outbox_every_entry_arrives_once_in_order_across_a_broker_outage(brokers, tmp_path):
-    # The outbox on (its default), 300 ms interval, the broker stopped by PID for 3 s: every entry logged arrives, from
-    # the first (queued before the first connect) to the last, each once, in order; the card has them.
+    # The outbox on (its default), 300 ms interval, the broker stopped by PID for 3 s: every entry logged
+    # arrives, from the first (queued before the first connect) to the last, each once, in order; the card
+    # has them.
     certs = brokers[0]
     broker = SiblingBroker(certs, tmp_path / "broker", False, persist=True).start()
     subscriber = Subscriber(broker, persistent=True)
