@@ -107,6 +107,7 @@ class Outbox:
         self.error = "outbox on the card given up for RAM (" + str(err) + ")"
         self.folder = None
         self.pending = len(self.ram)
+        self.ghosts += len(self.flight)  # their confirmations are the card's entries', not the RAM's
         self.flight = []
         self.given = 0
 

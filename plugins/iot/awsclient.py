@@ -104,6 +104,7 @@ class AWSClient:
     get_misses: int
     doc_due: bool
     cfg_again: Any
+    out_of_order: bool
     box: Any
     flight: list
     queued: int
@@ -133,7 +134,7 @@ class AWSClient:
                 # The live updates in flight become the outbox's oldest entries, as if sent from it,
                 # so whatever the link does next they stay ahead of the newer ones (_requeue).
                 for item in self.flight:
-                    if item[1] is not None:
+                    if item[1] is not None and not item[2]:  # (confirmed ones only wait to be settled)
                         self._queue(item[1])
                         item[1] = None
                         box.next()
@@ -161,8 +162,7 @@ class AWSClient:
             self.app.warn("AWS IoT: " + box.error)
         if dropped and not self.drop_said:
             self.drop_said = True  # said once until the outbox empties; counted in !aws and the shadow
-            self.app.warn("AWS IoT: outbox full: the oldest observations waiting are dropped (" + str(box.dropped)
-                          + " so far; the card's log holds them); the shadow is told in \"outbox_dropped\"")
+            _call("awswords", "outbox_full", self)
 
     def _requeue(self):
         """The link is gone: what was sent and not confirmed is sent again from the outbox, the
@@ -196,6 +196,7 @@ class AWSClient:
         box = self.box
         if box is not None and not box.pending:
             self.drop_said = False
+            self.out_of_order = False
             if self.cfg_again is not None:  # a settings report older observations followed: sent again
                 _call("awsdelta", "again", self)
 
@@ -272,10 +273,11 @@ class AWSClient:
         box = self.box
         flight = self.flight
         replay = box is not None and box.pending > 0
-        if replay and self.doc_due:
-            if ticks_diff(now, self.since) < DOC_WAIT_MS:
+        if self.doc_due:
+            if ticks_diff(now, self.since) >= DOC_WAIT_MS:
+                self.doc_due = False
+            elif replay:
                 return  # the shadow document first: what it shows of the outbox is not sent again (awsdelta.py)
-            self.doc_due = False
         if replay:
             interval = self.replay_ms  # the outbox drains faster than observations come
         elif self.pending is None:
@@ -399,6 +401,7 @@ class AWSClient:
         if code == "429" or code == "500":
             for item in self.flight:
                 if item[0] == token:
+                    self.out_of_order = True  # the shadow may take later ones first (awsdelta._delivered)
                     self._requeue()
                     return
         self._settle(token)

@@ -56,6 +56,7 @@ def prepare(c):
     c.get_misses = 0  # connects whose shadow document (get, for the desired settings) did not come
     c.doc_due = False  # the document asked for at this connect has not come yet (awsdelta.py)
     c.cfg_again = None  # a settings report to send again once the outbox has drained (awsdelta.py)
+    c.out_of_order = False  # a throttled update is sent again after later ones: until the outbox drains
     get = c.app.settings.get
     c.min_ms = get(MIN_INTERVAL)
     c.confirm_accepted = get(CONFIRM) == "accepted"

@@ -42,7 +42,10 @@ def _handle(c, topic, message):
         reported = _member(state, "reported") if state is not None else None
         general = _member(reported, "General") if reported is not None else None
         if general is not None:
-            _delivered(c, general)
+            try:
+                _delivered(c, general)
+            except MemoryError:
+                pass  # sent again instead: never lost
         delta = _member(state, "delta") if state is not None else None
         if delta is None:
             return None  # nothing desired that differs from what is reported
@@ -66,15 +69,15 @@ def _delivered(c, general):
     # outbox (its General section the same: Entry and the wall-clock time, so never a later boot's
     # Entry), it and those before it (sent before it, on the same connection) leave the outbox unsent.
     box = c.box
-    if box is None or not box.pending or c.flight:
-        return
+    if box is None or not box.pending or c.flight or c.out_of_order:
+        return  # (out of order: after a 429 the shadow may have a later one without an earlier)
     from core.savedfile import loads
     try:
         have = loads(general)
     except ValueError:
         return
-    if not isinstance(have, dict) or not ("Time" in have or "Time (Epoch)" in have or "Time ms (Epoch)" in have):
-        return  # no wall-clock time (Timestamp Mode none, or ms since start): a later boot's could look the same
+    if not isinstance(have, dict):
+        return
     box.rewind()
     seen = match = 0
     while seen < IN_FLIGHT + 2:  # at most IN_FLIGHT were in flight, and one more a cut may leave
@@ -87,7 +90,11 @@ def _delivered(c, general):
             mine = loads(text) if text is not None else None
         except ValueError:
             mine = None
-        if isinstance(mine, dict) and all(have.get(k) == mine[k] for k in mine):
+        # The entry's Entry and a wall-clock time (not ms since start, the same at every boot), and
+        # every other General value the same.
+        if (isinstance(mine, dict) and "Entry" in mine and ("Time" in mine or "Time (Epoch)" in mine
+                                                            or "Time ms (Epoch)" in mine)
+                and all(have.get(k) == mine[k] for k in mine)):
             match = seen
     box.rewind()
     for _ in range(match):
@@ -211,10 +218,14 @@ def _report(c, state):
 
 
 def again(c):
-    # The outbox has drained: the settings report made while it waited, once more (awsclient._settle).
-    payload = c.cfg_again
-    c.cfg_again = None
-    _publish(c, payload)
+    # The outbox has drained: the settings report made while it waited, once more (awsclient._settle;
+    # kept for the next confirmation if it could not go now).
+    if c.client is not None and c.connected:
+        try:
+            c.client.publish(c.topic, c.cfg_again, qos=0)
+            c.cfg_again = None
+        except Exception:
+            pass  # the link: noticed by the next poll
 
 
 def _publish(c, payload):

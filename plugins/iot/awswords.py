@@ -96,6 +96,11 @@ def no_shadow_answer(c, now):
     failed(c, c.last_error, now)
 
 
+def outbox_full(c):
+    c.app.warn("AWS IoT: outbox full: the oldest observations waiting are dropped (" + str(c.box.dropped)
+               + " so far; the card's log holds them); the shadow is told in \"outbox_dropped\"")
+
+
 def unthrottled(c):
     c.app.info("AWS IoT: no longer throttled; one update every " + _secs(c.min_ms))
 

@@ -99,6 +99,7 @@ def test_what_the_shadow_already_has_of_the_outbox_is_not_sent_again():
     link = Link(app)
     link.flight = []
     link.doc_due = True
+    link.out_of_order = False
     link.box = box = Outbox(None, "aws", 64, 20)  # RAM: the card's Outbox has the same API
     for entry in (7, 8, 9, 10):
         box.put(entry, 0, observation(entry, "2026-12-02 10:00:%02d" % entry))
@@ -121,7 +122,16 @@ def test_what_the_shadow_already_has_of_the_outbox_is_not_sent_again():
     millis.put(1, 0, '{"General":{"Time (millis)":"1000","Entry":1}}')
     awsdelta.handle(link, get, document('{"Time (millis)":"1000","Entry":1}'))
     assert millis.pending == 1
+    # Nor a General without Entry and time (the shadow keeps an old Time after the mode went to none).
+    millis.put(2, 0, '{"General":{"Board ID":"abc"}}')
+    awsdelta.handle(link, get, document('{"Board ID":"abc","Time":"2026-12-02 10:00:01","Entry":1}'))
+    assert millis.pending == 2
     link.box = box
+    # After a throttled update (429) the shadow may hold later ones without it: nothing is skipped.
+    link.out_of_order = True
+    awsdelta.handle(link, get, document('{"Time":"2026-12-02 10:00:09","Entry":9}'))
+    assert box.pending == 2
+    link.out_of_order = False
     # Once something of the outbox is in flight on this connection, the document is too late to tell.
     link.flight = [["abcd-1", None, False, -1]]
     awsdelta.handle(link, get, document('{"Time":"2026-12-02 10:00:09","Entry":9}'))
