@@ -48,3 +48,17 @@ def boots(sent):
             runs.append([])
         runs[-1].append(entry)
     return runs
+
+
+def drained(logger, standin, before):
+    """Until the shadow has accepted the newest entry logged by now; that entry."""
+    last = logged(logger)
+    wait_drained(logger, standin, before, last)
+    return last
+
+
+def stop(logger, standin):
+    """The logger stopped, and the broker running again if the test left it down."""
+    logger.stop()
+    if standin.broker.proc is None or standin.broker.proc.poll() is not None:
+        standin.restart_broker()

@@ -9,7 +9,7 @@ import time
 
 from aws_fixtures import aws_standin, ntp_server  # noqa: F401  (pytest fixtures)
 from hostrun import STEADY_BUS
-from shadowlog import THING, boots, card_runs, entries_sent, logged, wait_drained
+from shadowlog import THING, boots, card_runs, drained, entries_sent, logged, stop
 
 from host.aws import devicerun
 from host.aws.devicerun import aws_toml, restart, toml
@@ -42,8 +42,7 @@ def test_broker_killed_then_wifi_dropped_for_10_s_each_every_entry_reaches_the_s
             time.sleep(OUTAGE_S)
             aws_standin.restart_broker()
             logger.wait("[I] AWS IoT: connected to", count=2 * n + 2, timeout=40)
-            back = logged(logger)
-            wait_drained(logger, aws_standin, before, back)
+            back = drained(logger, aws_standin, before)
             held.append(back - down)
             logger.proc.send_signal(signal.SIGUSR1)  # the access point goes away
             logger.wait("[W] WiFi: lost \"SimNet\"", count=n + 1)
@@ -51,15 +50,11 @@ def test_broker_killed_then_wifi_dropped_for_10_s_each_every_entry_reaches_the_s
             time.sleep(OUTAGE_S)
             logger.proc.send_signal(signal.SIGUSR2)  # and comes back
             logger.wait("[I] AWS IoT: connected to", count=2 * n + 3, timeout=40)
-            back = logged(logger)
-            wait_drained(logger, aws_standin, before, back)
+            back = drained(logger, aws_standin, before)
             held.append(back - down)
-        last = logged(logger)
-        wait_drained(logger, aws_standin, before, last)
+        last = drained(logger, aws_standin, before)
     finally:
-        logger.stop()
-        if aws_standin.broker.proc is None or aws_standin.broker.proc.poll() is not None:
-            aws_standin.restart_broker()
+        stop(logger, aws_standin)
     assert min(held) >= OUTAGE_S, held  # each outage held back 10 or more
     sent = entries_sent(aws_standin, before)
     assert sent[:last] == list(range(1, last + 1)), sent  # every one, once, in order
@@ -85,12 +80,9 @@ def test_a_reboot_in_the_middle_of_a_10_s_outage_loses_and_repeats_nothing(aws_s
         aws_standin.restart_broker()
         logger.wait("[I] AWS IoT: connected to", count=2, timeout=40)
         time.sleep(2)
-        last = logged(logger)
-        wait_drained(logger, aws_standin, before, last)
+        last = drained(logger, aws_standin, before)
     finally:
-        logger.stop()
-        if aws_standin.broker.proc is None or aws_standin.broker.proc.poll() is not None:
-            aws_standin.restart_broker()
+        stop(logger, aws_standin)
     first, second = card_runs(logger)  # the card's log: both boots, every entry
     assert first == list(range(1, len(first) + 1)) and second[:last] == list(range(1, last + 1))
     sent = boots(entries_sent(aws_standin, before))

@@ -8,7 +8,7 @@ import time
 from aws_fixtures import aws_standin, ntp_server  # noqa: F401  (pytest fixtures)
 from hostrun import STEADY_BUS
 
-from shadowlog import THING, card_runs, entries_sent, logged, wait_drained
+from shadowlog import THING, card_runs, drained, entries_sent, stop
 
 from host.aws import devicerun
 from host.aws.devicerun import aws_toml, restart, toml
@@ -52,12 +52,9 @@ def test_a_power_cut_in_the_middle_of_an_outage_loses_nothing_queued(aws_standin
         aws_standin.restart_broker()
         logger.wait("[I] AWS IoT: connected to", timeout=30)
         time.sleep(1)
-        last = logged(logger)
-        wait_drained(logger, aws_standin, before, last)
+        last = drained(logger, aws_standin, before)
     finally:
-        logger.stop()
-        if aws_standin.broker.proc is None or aws_standin.broker.proc.poll() is not None:
-            aws_standin.restart_broker()
+        stop(logger, aws_standin)
     sent = entries_sent(aws_standin, before)  # each once: what the shadow already had is not sent again
     runs = card_runs(logger)
     assert len(runs) == 2 and runs[0] == first_boot
@@ -84,8 +81,7 @@ def test_a_full_outbox_drops_the_oldest_says_so_and_tells_the_shadow(aws_standin
         time.sleep(3)
         logger.proc.send_signal(signal.SIGUSR2)
         logger.wait("[I] AWS IoT: connected to", count=2, timeout=30)
-        last = logged(logger)
-        wait_drained(logger, aws_standin, before, last)
+        last = drained(logger, aws_standin, before)
         logger.type("!aws\n")
         logger.wait("AWS IoT: outbox (SD card): ")
     finally:

@@ -5,18 +5,11 @@ subscriber with a session the broker keeps, `python -m host` as the logger."""
 import time
 
 from shadowlog import boots, card_runs
-from test_mqtt_services import TOPIC, Logger, SiblingBroker, Subscriber, card, logged, plain_toml, secure_toml
+from test_mqtt_services import (TOPIC, Logger, SiblingBroker, Subscriber, card, logged, once_in_order, plain_toml,
+                                secure_toml)
 
 from host.aws import make_certs
 from host.aws.devicerun import restart
-
-
-def once(entries):
-    """The entries with a repeat next to itself removed: MQTT is at least once (a PUBLISH whose PUBACK
-    was lost with the link is sent again; a broker cannot tell). At most one such repeat per outage."""
-    unique = [e for i, e in enumerate(entries) if i == 0 or e != entries[i - 1]]
-    assert len(entries) - len(unique) <= 1, entries
-    return unique
 
 
 def test_mqtt_secure_client_keeps_what_an_outage_and_a_power_cut_held_back(tmp_path):
@@ -48,9 +41,9 @@ def test_mqtt_secure_client_keeps_what_an_outage_and_a_power_cut_held_back(tmp_p
     sent = boots([m["General"]["Entry"] for m in got])
     assert len(sent) == 2, sent
     # The first boot's: every one, in order, but the one being written at the cut may be missing.
-    old = once(sent[0])
+    old = once_in_order(sent[0], 1)
     assert old == list(range(1, len(old) + 1)) and len(old) >= len(first) - 1, (old, first)
-    new = once(sent[1])
+    new = once_in_order(sent[1], 1)
     assert new == list(range(1, len(new) + 1)) and len(new) >= last
     assert len(first) >= 4 + 2 * 1000 // 300 - 1  # the outage was long enough to matter
 
@@ -78,7 +71,7 @@ def test_mqtt_client_full_outbox_drops_the_oldest_counts_and_says_so(tmp_path):
         subscriber.close()
         logger.stop()
         broker.stop()
-    sent = once([m["General"]["Entry"] for m in got])
+    sent = once_in_order([m["General"]["Entry"] for m in got], 1)
     missing = sorted(set(range(1, sent[-1] + 1)) - set(sent))
     assert missing and min(missing) > 3  # those delivered before the broker went were not dropped
     report = [line for line in logger.lines if "MQTT Client: outbox (SD card): " in line][-1]
