@@ -984,11 +984,12 @@ def alloc_breakdown(calls: int = 200, float_calls: int = 10) -> dict:
 AWS_LIBS = ["adafruit_connection_manager", "adafruit_minimqtt.adafruit_minimqtt", "adafruit_ntp"]
 AWS_MODULES = ["core.net", "plugins.iot.aws", "plugins.iot.mqttlink", "plugins.iot.awsclient"]
 # Imported for a step and released after it (core.app.release): in the heap only meanwhile.
-AWS_ON_DEMAND = ["core.netsteps", "plugins.iot.awsconnect", "plugins.iot.tlsfiles", "plugins.iot.awswords",
-                 "plugins.iot.networds"]
+AWS_ON_DEMAND = ["core.netsteps", "plugins.iot.awsprepare", "plugins.iot.awsconnect", "plugins.iot.tlsfiles",
+                 "plugins.iot.awswords", "plugins.iot.networds"]
 AWS_RELEASED = {"plugins.iot.aws": "released after setup; its Props stay in the settings",
                 "core.netsteps": "on demand: start, a WiFi join, an NTP query",
-                "plugins.iot.awsconnect": "on demand: boot check, each connect attempt",
+                "plugins.iot.awsprepare": "at the start only: the state, the settings check, the outbox",
+                "plugins.iot.awsconnect": "on demand: each connect attempt",
                 "plugins.iot.awswords": "on demand: an error, a rejection, !aws",
                 "plugins.iot.tlsfiles": "on demand: the certificate files, until a TLS context is made",
                 "plugins.iot.networds": "on demand: a network error in a user's words",

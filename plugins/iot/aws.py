@@ -40,7 +40,7 @@ OUTBOX_RAM = Prop(S, "Outbox Entries Without Card", INT, 20,
 REPLAY = Prop(S, "Replay Interval", INT, 75,
               "Shortest time between updates sent from the outbox, ms (AWS allows about 20 per second per Thing)",
               low=50, high=60000)
-# awsconnect.py unpacks this tuple in this order.
+# awsprepare.py and awsconnect.py unpack this tuple in this order.
 PROPERTIES = (ENABLED, PORT, SERVER, TOPIC, CLIENT, BUFFER, USERNAME, PASSWORD, CA, CERT, KEY, CA_FILE, CERT_FILE,
               KEY_FILE, MIN_INTERVAL, KEEP_ALIVE, CONFIRM, OUTBOX, OUTBOX_RAM, REPLAY)
 

@@ -9,8 +9,9 @@ Nothing waits for an answer once connected: an update is written to the socket (
 PUBACK setting, QoS 0 with "accepted") and its PUBACK, update/accepted or update/rejected is read
 by a later poll, matched by packet id or clientToken. An update counts as confirmed only then.
 
-Only what runs while connected stays resident. What runs at a connect attempt (the settings and
-certificate checks, the TLS context, MQTT CONNECT) is in awsconnect.py, and what a rare event says
+Only what runs while connected stays resident. What runs at the start (the state, the settings
+check, the outbox) is in awsprepare.py, at a connect attempt (the certificate checks, the TLS
+context, MQTT CONNECT) in awsconnect.py, and what a rare event says
 (an error in a user's words, a rejection, !aws) in awswords.py: each imported when needed and
 released after (core.app.release), so their code and long messages cost heap only meanwhile.
 """
@@ -44,7 +45,7 @@ def status(app):
             _call("awswords", "report", plugin)
 
 
-_ON_DEMAND = ("plugins.iot.awsconnect", "plugins.iot.awswords", "plugins.iot.awsdelta")
+_ON_DEMAND = ("plugins.iot.awsprepare", "plugins.iot.awsconnect", "plugins.iot.awswords", "plugins.iot.awsdelta")
 
 
 def _call(name, function, *args):
@@ -58,7 +59,7 @@ def _call(name, function, *args):
 
 
 class AWSClient:
-    # Set by awsconnect.prepare() at boot, with what each means (annotations only: no code on the board).
+    # Set by awsprepare.prepare() at boot, with what each means (annotations only: no code on the board).
     client: Any
     connected: bool
     backoff: Any
@@ -115,7 +116,7 @@ class AWSClient:
     def __init__(self, app, net):
         self.app = app
         self.net = net
-        _call("awsconnect", "prepare", self)  # the state (listed there) and the settings, checked
+        _call("awsprepare", "prepare", self)  # the state (listed there) and the settings, checked
 
     name = "AWS IoT"
     _say = say
@@ -132,7 +133,7 @@ class AWSClient:
             # must not cost the next one its place).
             if not box.pending:
                 # The live updates in flight become the outbox's oldest entries, as if sent from it,
-                # so whatever the link does next they stay ahead of the newer ones (_requeue).
+                # so whatever the link does next they stay ahead of the newer ones (awsconnect.requeue).
                 for item in self.flight:
                     if item[1] is not None and not item[2]:  # (confirmed ones only wait to be settled)
                         self._queue(item[1])
@@ -163,22 +164,6 @@ class AWSClient:
         if dropped and not self.drop_said:
             self.drop_said = True  # said once until the outbox empties; counted in !aws and the shadow
             _call("awswords", "outbox_full", self)
-
-    def _requeue(self):
-        """The link is gone: what was sent and not confirmed is sent again from the outbox, the
-        live updates (older than anything queued since) queued first."""
-        box = self.box
-        flight = self.flight
-        self.flight = []
-        if box is None:
-            return
-        for item in flight:
-            if item[1] is not None and not item[2]:
-                self._queue(item[1])
-        if self.pending is not None:
-            self._queue(self.pending)
-            self.pending = None
-        box.rewind()
 
     def _settle(self, token):
         """An update confirmed (or given up): the oldest confirmed in a row leave the outbox."""
@@ -242,9 +227,12 @@ class AWSClient:
 
     def _close(self):
         self.connected = False
-        self._requeue()  # what was sent but not confirmed goes back to the outbox
         if self.client is not None:
-            drop(self.client)
+            drop(self.client)  # first: the socket's TLS memory goes before a module is loaded
+        if self.box is None:
+            self.flight = []
+        else:
+            _call("awsconnect", "requeue", self)  # what was sent but not confirmed goes back to the outbox
 
     def _receive(self, now):
         if not receive(self, now):  # PUBACKs (to _puback), update/accepted and rejected, the keep-alive
@@ -393,18 +381,7 @@ class AWSClient:
         elif topic.endswith("/rejected"):
             _call("awswords", "rejected", self, token, message)
             if token and self.box is not None:
-                self._rejected(token, field(message, "code"))
-
-    def _rejected(self, token, code):
-        """A rejected update leaves the outbox (the shadow cannot take it as it is), but one
-        throttled (429, 500) is sent again: everything unconfirmed from the oldest on."""
-        if code == "429" or code == "500":
-            for item in self.flight:
-                if item[0] == token:
-                    self.out_of_order = True  # the shadow may take later ones first (awsdelta._delivered)
-                    self._requeue()
-                    return
-        self._settle(token)
+                _call("awsconnect", "rejected", self, token, field(message, "code"))
 
     def apply(self, prop, value):
         # A setting changed (menu, shadow delta: core/live.py): the update rate takes effect at once.

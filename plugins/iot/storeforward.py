@@ -2,7 +2,7 @@
 # when a service's "Outbox Size" is set (by mqttconnect.prepare / httpwords.prepare), and kept while it
 # runs (put() is called for each observation queued while the service cannot deliver).
 #
-# AWS IoT does the same in its own files (awsconnect._outbox, awsclient._queue, the report in
+# AWS IoT does the same in its own files (awsprepare._outbox, awsclient._queue, the report in
 # awswords.report): those could call open_box(), put() and describe() instead, saying
 # '; the shadow is told in "outbox_dropped"' through put()'s `told`.
 #
