@@ -985,12 +985,13 @@ AWS_LIBS = ["adafruit_connection_manager", "adafruit_minimqtt.adafruit_minimqtt"
 AWS_MODULES = ["core.net", "plugins.iot.aws", "plugins.iot.mqttlink", "plugins.iot.awsclient"]
 # Imported for a step and released after it (core.app.release): in the heap only meanwhile.
 AWS_ON_DEMAND = ["core.netsteps", "plugins.iot.awsprepare", "plugins.iot.awsconnect", "plugins.iot.tlsfiles",
-                 "plugins.iot.awswords", "plugins.iot.networds"]
+                 "plugins.iot.awswords", "plugins.iot.awsnotes", "plugins.iot.networds"]
 AWS_RELEASED = {"plugins.iot.aws": "released after setup; its Props stay in the settings",
                 "core.netsteps": "on demand: start, a WiFi join, an NTP query",
                 "plugins.iot.awsprepare": "at the start only: the state, the settings check, the outbox",
                 "plugins.iot.awsconnect": "on demand: each connect attempt",
-                "plugins.iot.awswords": "on demand: an error, a rejection, !aws",
+                "plugins.iot.awswords": "on demand: link trouble, in a user's words",
+                "plugins.iot.awsnotes": "on demand: a rejection, an update too big, !aws",
                 "plugins.iot.tlsfiles": "on demand: the certificate files, until a TLS context is made",
                 "plugins.iot.networds": "on demand: a network error in a user's words",
                 "adafruit_ntp": "imported for an NTP query only, then released"}
@@ -1087,9 +1088,9 @@ def aws_heap(updates: int = 50, extra: str = "", plugin: str = "iot.aws") -> dic
                 "_mark('sent')",
                 # A reconnect holds the connect code (plugins/iot/awsconnect.py) on top of it all, then TLS.
                 "import plugins.iot.awsconnect\ngc.collect()\n", "_mark('attempt')",
-                # A rejection or !aws while connected holds plugins/iot/awswords.py (TLS still open).
+                # A rejection or !aws while connected holds plugins/iot/awsnotes.py (TLS still open).
                 "from core.app import release\nrelease(['plugins.iot.awsconnect'])\n"
-                "import plugins.iot.awswords\ngc.collect()\n", "_mark('words')",
+                "import plugins.iot.awsnotes\ngc.collect()\n", "_mark('words')",
                 "print('@@AWSHEAP', json.dumps({'cm': _R['cm'] - _R['base'], 'boot': _R['boot'] - _R['base'],"
                 " 'conn': _R['conn'] - _R['base'], 'sent': _R['sent'] - _R['base'], 'updates_sent': _aws.sent,"
                 " 'attempt': _R['attempt'] - _R['base'], 'words': _R['words'] - _R['base'],"
@@ -1658,7 +1659,7 @@ def print_aws(aws: dict, aimp: dict, wire: dict, stall: dict) -> None:
     for key, title in (("boot", "after App().boot()"), ("conn", "after connecting (first update accepted)"),
                        ("sent", "after %d more updates (%d PUBACKs)" % (aws["updates"], aws["pubacks"])),
                        ("attempt", "a reconnect (awsconnect loaded), before TLS"),
-                       ("words", "a rejection or !aws (awswords loaded)")):
+                       ("words", "a rejection or !aws (awsnotes loaded)")):
         print("     %-44s %8s KB = %3.0f%% of %d KB; + TLS ~%d KB on the board = %s KB (target <= %d)" % (
             title, _kb(aws[key]), 100.0 * aws[key] / 1024 / BUDGET_KB, BUDGET_KB, TLS_KB,
             _kb(aws[key] + TLS_KB * 1024), AWS_TARGET_KB))

@@ -11,8 +11,8 @@ by a later poll, matched by packet id or clientToken. An update counts as confir
 
 Only what runs while connected stays resident. What runs at the start (the state, the settings
 check, the outbox) is in awsprepare.py, at a connect attempt (the certificate checks, the TLS
-context, MQTT CONNECT) in awsconnect.py, and what a rare event says
-(an error in a user's words, a rejection, !aws) in awswords.py: each imported when needed and
+context, MQTT CONNECT) in awsconnect.py, and what a rare event says in awswords.py (link trouble,
+in a user's words) or awsnotes.py (a rejection, an update too big, !aws): each imported when needed and
 released after (core.app.release), so their code and long messages cost heap only meanwhile.
 """
 from adafruit_ticks import ticks_add, ticks_diff, ticks_ms
@@ -24,7 +24,7 @@ try:
 except ImportError:
     pass
 
-# awsconnect and awswords take the properties from here: plugins/iot/aws.py is released after setup.
+# awsprepare, awsconnect and awsnotes take the properties from here: plugins/iot/aws.py is released after setup.
 from plugins.iot.aws import PROPERTIES
 
 # The MQTT steps shared with MQTT Client and MQTT Secure Client (awsconnect and awswords import them from here).
@@ -42,20 +42,18 @@ def status(app):
     """!aws (registered by plugins/iot/aws.py while AWS IoT is enabled)."""
     for name, plugin in app.plugins:
         if name == "iot.aws":
-            _call("awswords", "report", plugin)
-
-
-_ON_DEMAND = ("plugins.iot.awsprepare", "plugins.iot.awsconnect", "plugins.iot.awswords", "plugins.iot.awsdelta")
+            _call("awsnotes", "report", plugin)
 
 
 def _call(name, function, *args):
-    """function(*args) of plugins/iot/<name>.py, imported for the call; the on-demand modules are
-    released after it (awsconnect imports awswords)."""
-    module = __import__("plugins.iot." + name, None, None, (function,))
+    """function(*args) of plugins/iot/<name>.py, imported for the call and released after it (with
+    awswords, which awsconnect imports after a failed attempt)."""
+    name = "plugins.iot." + name
+    module = __import__(name, None, None, (function,))
     try:
         return getattr(module, function)(*args)
     finally:
-        release(_ON_DEMAND)
+        release((name, "plugins.iot.awswords"))
 
 
 class AWSClient:
@@ -298,7 +296,7 @@ class AWSClient:
         if throttle != self.throttle_ms:
             self.throttle_ms = throttle if throttle >= self.min_ms else 0
             if not self.throttle_ms:
-                _call("awswords", "unthrottled", self)
+                _call("awsnotes", "unthrottled", self)
         self.throttle_hit = False
         if not self.rejected_since:
             self.rejected_said = 0  # the last update went through: a new rejection is named again
@@ -309,7 +307,7 @@ class AWSClient:
         if size + 13 > STATE_LIMIT:  # {"reported":...}: AWS's 8 KB counts desired + reported
             item[2] = True  # never sendable: it leaves the outbox (the card's log holds it)
             self._settle(None)
-            _call("awswords", "too_big", self, "over_state", size)
+            _call("awsnotes", "too_big", self, "over_state", size)
             return
         token = self.prefix + "-" + str(self.seq + 1)
         tail = '},"clientToken":"' + token + '"}'
@@ -317,7 +315,7 @@ class AWSClient:
         if self.limit and size > self.limit:
             item[2] = True
             self._settle(None)
-            _call("awswords", "too_big", self, "over_buffer", size)
+            _call("awsnotes", "too_big", self, "over_buffer", size)
             return
         item[0] = token
         self.seq += 1
@@ -379,7 +377,7 @@ class AWSClient:
             if token:
                 self._confirmed(token, field(message, "version"))
         elif topic.endswith("/rejected"):
-            _call("awswords", "rejected", self, token, message)
+            _call("awsnotes", "rejected", self, token, message)
             if token and self.box is not None:
                 _call("awsconnect", "rejected", self, token, field(message, "code"))
 

@@ -3,7 +3,7 @@
 # runs (put() is called for each observation queued while the service cannot deliver).
 #
 # AWS IoT does the same in its own files (awsprepare._outbox, awsclient._queue, the report in
-# awswords.report): those could call open_box(), put() and describe() instead, saying
+# awsnotes.report): those could call open_box(), put() and describe() instead, saying
 # '; the shadow is told in "outbox_dropped"' through put()'s `told`.
 #
 # A service object `c` has: app, name (its section: the console's prefix), outbox, drop_said,
