@@ -135,12 +135,18 @@ def card(logger, certs):
 
 
 def check_observations(messages, logger):
-    """Each message is an observation's JSON, the same observation as one of the console's lines."""
-    console = {line.split(",")[0] for line in logger.lines if line.split(",")[0].isdigit()}
+    """Each message is an observation's JSON, the same observation as one of the console's lines (read
+    from the logger's pipe a moment after the message may have come)."""
+    def console():
+        return {line.split(",")[0] for line in list(logger.lines) if line.split(",")[0].isdigit()}
+
+    end = time.monotonic() + 5
     for doc in messages:
         assert set(doc) == {"General", "MAX17048", "BME280"}, doc
         assert doc["BME280"]["TemperatureC"] == 21.502 and doc["MAX17048"]["Voltage (V)"] == 4.1
-        assert str(doc["General"]["Time (millis)"]) in console
+        while str(doc["General"]["Time (millis)"]) not in console() and time.monotonic() < end:
+            time.sleep(0.05)
+        assert str(doc["General"]["Time (millis)"]) in console()
     entries = [doc["General"]["Entry"] for doc in messages]
     assert entries == sorted(entries) and len(set(entries)) == len(entries), entries
 
