@@ -35,11 +35,16 @@ class View:
         self.params = tuple([section.params[i] for i in self.keep])
         self.digits = tuple([section.digits[i] for i in self.keep])
         self._json_keys = None  # made by core/jsontext.py, as a section's
+        self._values = [None] * len(self.keep)  # refilled at each read: no list made per log cycle
 
     @property
     def values(self):
         values = self.section.values
-        return [values[i] for i in self.keep]
+        out = self._values
+        keep = self.keep
+        for i in range(len(keep)):
+            out[i] = values[keep[i]]
+        return out
 
 
 _FLOAT_FORMATS = ("%.0f", "%.1f", "%.2f", "%.3f", "%.4f", "%.5f", "%.6f")
