@@ -77,17 +77,10 @@ def _outbox(c, get):
     size = get(OUTBOX)
     if not size or c.config_error:
         return
-    from core import sdcard
-    from core.outbox import Outbox
-    card = sdcard.mounted() or sdcard.mount(get) is None
-    c.box = box = Outbox(sdcard.ROOT if card else None, "aws", size, get(OUTBOX_RAM))
-    if box.error:
-        c.app.warn("AWS IoT: " + box.error)
-    elif not card:
-        c.app.info("AWS IoT: no SD card: while offline the newest " + str(box.ram_entries)
-                   + " observations wait in RAM (lost at a restart)")
-    if box.pending:
-        c.app.info("AWS IoT: " + str(box.pending) + " observations wait in the outbox from before the restart")
+    from core.app import release
+    from plugins.iot.storeforward import open_box  # the siblings' too (AWS IoT queues with its own _queue)
+    c.box = open_box(c, "aws", size, get(OUTBOX_RAM))
+    release(("plugins.iot.storeforward",))
 
 
 def _config_error(c):

@@ -2,9 +2,9 @@
 # when a service's "Outbox Size" is set (by mqttconnect.prepare / httpwords.prepare), and kept while it
 # runs (put() is called for each observation queued while the service cannot deliver).
 #
-# AWS IoT does the same in its own files (awsprepare._outbox, awsclient._queue, the report in
-# awsnotes.report): those could call open_box(), put() and describe() instead, saying
-# '; the shadow is told in "outbox_dropped"' through put()'s `told`.
+# AWS IoT opens its outbox with open_box() too (awsprepare._outbox, at its start only), but queues
+# with its own awsclient._queue and reports in awsnotes.report: put() and describe() would keep this
+# module resident on AWS IoT's heap-critical path.
 #
 # A service object `c` has: app, name (its section: the console's prefix), outbox, drop_said,
 # box_said (the card trouble said), last_error.
