@@ -21,19 +21,20 @@ class Settings:
 
     @property
     def props(self):
-        # Every declared property, in order. After boot the core's come from core/props.py, imported
-        # again for the caller (quick commands, a save, the menu), who releases it when done.
-        if self._shed is None:
-            return self._props
-        from core.props import CORE_PROPERTIES
-        return [prop for prop in CORE_PROPERTIES if prop.kind != "action"] + self._props
+        # Every declared property, in order.
+        return self._with_core(self._props, False)
 
     @property
     def actions(self):
+        return self._with_core(self._actions, True)
+
+    def _with_core(self, declared, actions):
+        # After boot the core's Props (or Actions) come from core/props.py, imported again for the
+        # caller (quick commands, a save, the menu), who releases it when done.
         if self._shed is None:
-            return self._actions
+            return declared
         from core.props import CORE_PROPERTIES
-        return [prop for prop in CORE_PROPERTIES if prop.kind == "action"] + self._actions
+        return [prop for prop in CORE_PROPERTIES if (prop.kind == "action") == actions] + declared
 
     def shed(self, core):
         # Drop the core's Props and Actions (`core`, declared first): about 100 bytes each that a
